@@ -1,0 +1,120 @@
+package project
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Label keys of the Docker Compose contract. They are the only place these
+// strings are spelled.
+const (
+	LabelProject         = "com.docker.compose.project"
+	LabelService         = "com.docker.compose.service"
+	LabelNumber          = "com.docker.compose.container-number"
+	LabelOneOff          = "com.docker.compose.oneoff"
+	LabelConfigHash      = "com.docker.compose.config-hash"
+	LabelWorkingDir      = "com.docker.compose.project.working_dir"
+	LabelConfigFiles     = "com.docker.compose.project.config_files"
+	LabelEnvironmentFile = "com.docker.compose.project.environment_file"
+	LabelVersion         = "com.docker.compose.version"
+	LabelDependsOn       = "com.docker.compose.depends_on"
+	LabelImage           = "com.docker.compose.image"
+	LabelReplace         = "com.docker.compose.replace"
+	LabelSlug            = "com.docker.compose.slug"
+	LabelNetwork         = "com.docker.compose.network"
+	LabelVolume          = "com.docker.compose.volume"
+)
+
+// OneOff label values.
+const (
+	OneOffTrue  = "True"
+	OneOffFalse = "False"
+)
+
+// ContainerLabels returns the full label set of replica number of svc: the
+// user's labels with the compose labels merged over them (ours win).
+// imageID is the ID of the image the container is created from.
+func (p *Project) ContainerLabels(svc *Service, number int, imageID string) map[string]string {
+	labels := make(map[string]string, len(svc.Container.Labels)+12)
+	for k, v := range svc.Container.Labels {
+		labels[k] = v
+	}
+	labels[LabelProject] = p.Name
+	labels[LabelService] = svc.Name
+	labels[LabelNumber] = strconv.Itoa(number)
+	labels[LabelOneOff] = OneOffFalse
+	labels[LabelConfigHash] = svc.ConfigHash
+	labels[LabelWorkingDir] = p.WorkingDir
+	labels[LabelConfigFiles] = strings.Join(p.ConfigFiles, ",")
+	if len(p.EnvFiles) > 0 {
+		labels[LabelEnvironmentFile] = strings.Join(p.EnvFiles, ",")
+	}
+	labels[LabelVersion] = Version
+	labels[LabelDependsOn] = DependsOnLabel(svc.DependsOn)
+	if imageID != "" {
+		labels[LabelImage] = imageID
+	}
+	return labels
+}
+
+// DependsOnLabel encodes dependencies as "dep:condition:restart,...".
+func DependsOnLabel(deps []Dependency) string {
+	parts := make([]string, 0, len(deps))
+	for _, d := range deps {
+		parts = append(parts, d.Service+":"+d.Condition+":"+strconv.FormatBool(d.Restart))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// ParseDependsOnLabel decodes the value written by DependsOnLabel. Malformed
+// entries are skipped: the label is advisory and may come from another tool.
+func ParseDependsOnLabel(value string) []Dependency {
+	var deps []Dependency
+	for _, part := range strings.Split(value, ",") {
+		fields := strings.Split(part, ":")
+		if len(fields) == 0 || fields[0] == "" {
+			continue
+		}
+		d := Dependency{Service: fields[0], Condition: ConditionStarted, Required: true}
+		if len(fields) > 1 && fields[1] != "" {
+			d.Condition = fields[1]
+		}
+		if len(fields) > 2 {
+			d.Restart = fields[2] == "true"
+		}
+		deps = append(deps, d)
+	}
+	return deps
+}
+
+// NetworkLabels returns the labels of a network the project creates.
+func (p *Project) NetworkLabels(n *Network) map[string]string {
+	labels := make(map[string]string, len(n.Labels)+4)
+	for k, v := range n.Labels {
+		labels[k] = v
+	}
+	labels[LabelProject] = p.Name
+	labels[LabelNetwork] = n.Key
+	labels[LabelVersion] = Version
+	if n.ConfigHash != "" {
+		labels[LabelConfigHash] = n.ConfigHash
+	}
+	return labels
+}
+
+// VolumeLabels returns the labels of a volume the project creates.
+func (p *Project) VolumeLabels(v *Volume) map[string]string {
+	labels := make(map[string]string, len(v.Labels)+4)
+	for k, val := range v.Labels {
+		labels[k] = val
+	}
+	labels[LabelProject] = p.Name
+	labels[LabelVolume] = v.Key
+	labels[LabelVersion] = Version
+	if v.ConfigHash != "" {
+		labels[LabelConfigHash] = v.ConfigHash
+	}
+	return labels
+}

@@ -1,0 +1,276 @@
+// Package project holds mycompose's desired state: the services, networks and
+// volumes of a compose project, already resolved into engine-neutral specs,
+// plus the naming and labelling rules that Docker Compose users rely on.
+//
+// It imports the standard library only, so the planner and its tests never
+// depend on compose-go or the Docker SDK.
+package project
+
+import "sort"
+
+// Version is the tool version written to the com.docker.compose.version label.
+const Version = "0.1.0"
+
+// Project is a loaded compose project.
+type Project struct {
+	// Name is the normalized project name.
+	Name string
+	// WorkingDir is the absolute project directory.
+	WorkingDir string
+	// ConfigFiles are the absolute paths of the compose files, in merge order.
+	ConfigFiles []string
+	// EnvFiles are the absolute paths given with --env-file (empty when none).
+	EnvFiles []string
+	// Services are the enabled services, sorted by name.
+	Services []Service
+	// DisabledServices are services excluded by profiles, sorted by name.
+	// Their containers are not orphans.
+	DisabledServices []string
+	// Networks are the networks that services use, sorted by key.
+	Networks []Network
+	// Volumes are the named volumes declared by the project, sorted by key.
+	Volumes []Volume
+	// Warnings are non-fatal messages from loading (for example an optional
+	// dependency on a disabled service).
+	Warnings []string
+}
+
+// Service is the desired state of one compose service.
+type Service struct {
+	Name string
+	// Replicas is the desired number of containers (may be 0).
+	Replicas int
+	// ConfigHash is the Docker Compose config hash of the service definition.
+	ConfigHash string
+	// ContainerName is the fixed container name from `container_name:`, or "".
+	ContainerName string
+	// DependsOn lists the services this one depends on, sorted by service.
+	DependsOn []Dependency
+	// Container is the template from which each replica is created. Compose
+	// labels are added per replica by ContainerLabels.
+	Container ContainerSpec
+	// Networks are the networks the containers join, primary first. Empty
+	// when Container.NetworkMode is set.
+	Networks []NetworkAttachment
+	// PullPolicy is the compose pull_policy ("" means missing).
+	PullPolicy string
+}
+
+// Dependency is one depends_on entry.
+type Dependency struct {
+	Service string
+	// Condition is service_started, service_healthy or
+	// service_completed_successfully.
+	Condition string
+	// Restart is depends_on.restart: restart this service when the dependency
+	// is restarted or recreated.
+	Restart bool
+	// Required is false for optional dependencies.
+	Required bool
+}
+
+// Dependency conditions.
+const (
+	ConditionStarted   = "service_started"
+	ConditionHealthy   = "service_healthy"
+	ConditionCompleted = "service_completed_successfully"
+)
+
+// ContainerSpec is an engine-neutral description of a container, close to the
+// shape of the Docker engine API so that the engine adapter maps it field by
+// field. Zero values mean "engine default".
+type ContainerSpec struct {
+	Image      string
+	Cmd        []string // nil: the image's CMD
+	Entrypoint []string // nil: the image's ENTRYPOINT
+	Env        []string // KEY=VALUE, sorted
+	Labels     map[string]string
+	WorkingDir string
+	User       string
+	Hostname   string
+	Domainname string
+	Tty        bool
+	OpenStdin  bool
+	StopSignal string
+	// StopTimeout is stop_grace_period in whole seconds; nil: engine default.
+	StopTimeout  *int
+	Healthcheck  *Healthcheck
+	ExposedPorts []string // "80/tcp", sorted
+	Ports        []PortBinding
+	Mounts       []Mount
+	Restart      RestartPolicy
+	Init         *bool
+	CapAdd       []string
+	CapDrop      []string
+	Privileged   bool
+	SecurityOpt  []string
+	ExtraHosts   []string // "host:ip"
+	DNS          []string
+	DNSSearch    []string
+	DNSOptions   []string
+	Ulimits      []Ulimit // sorted by name
+	Sysctls      map[string]string
+	LogDriver    string
+	LogOptions   map[string]string
+	ReadOnly     bool
+	ShmSize      int64 // bytes
+	PidMode      string
+	IpcMode      string
+	// NetworkMode is "" (join Service.Networks), "host", "none", "bridge",
+	// "container:<name or id>" or "service:<service>" (resolved by the
+	// executor to one of that service's containers).
+	NetworkMode       string
+	Devices           []Device
+	GroupAdd          []string
+	Memory            int64 // bytes, mem_limit / deploy.resources.limits.memory
+	MemoryReservation int64 // bytes
+	NanoCPUs          int64 // cpus * 1e9
+	PidsLimit         int64 // 0: unlimited/default
+	VolumesFrom       []string
+}
+
+// Healthcheck mirrors the engine's healthcheck config. Durations are in
+// nanoseconds; zero means the engine default.
+type Healthcheck struct {
+	Test        []string // ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]
+	Interval    int64
+	Timeout     int64
+	StartPeriod int64
+	Retries     int
+}
+
+// PortBinding publishes a container port.
+type PortBinding struct {
+	ContainerPort uint32
+	Protocol      string // tcp, udp, sctp
+	HostIP        string
+	HostPort      string // "" or "0": engine-assigned; may be a range "8000-8010"
+}
+
+// Mount types.
+const (
+	MountBind   = "bind"
+	MountVolume = "volume"
+	MountTmpfs  = "tmpfs"
+)
+
+// Mount is a bind mount, a named or anonymous volume, or a tmpfs.
+type Mount struct {
+	Type string // MountBind, MountVolume, MountTmpfs
+	// Source is the absolute host path for binds, the engine volume name for
+	// named volumes, and "" for anonymous volumes and tmpfs.
+	Source   string
+	Target   string
+	ReadOnly bool
+	// Consistency, Propagation and CreateHostPath apply to binds.
+	Propagation    string
+	CreateHostPath bool
+	// NoCopy applies to volumes.
+	NoCopy bool
+	// TmpfsSize (bytes) and TmpfsMode apply to tmpfs.
+	TmpfsSize int64
+	TmpfsMode uint32
+}
+
+// RestartPolicy is the container restart policy.
+type RestartPolicy struct {
+	Name       string // "", "no", "always", "unless-stopped", "on-failure"
+	MaxRetries int
+}
+
+// Ulimit is one ulimit.
+type Ulimit struct {
+	Name string
+	Soft int64
+	Hard int64
+}
+
+// Device maps a host device into the container.
+type Device struct {
+	PathOnHost        string
+	PathInContainer   string
+	CgroupPermissions string
+}
+
+// NetworkAttachment joins a service's containers to a network.
+type NetworkAttachment struct {
+	// Key is the compose network key ("default", "backend", ...).
+	Key string
+	// Name is the engine network name.
+	Name        string
+	Aliases     []string // user aliases, sorted; the executor adds container and service names
+	IPv4Address string
+	IPv6Address string
+	Priority    int
+}
+
+// Network is a network of the project.
+type Network struct {
+	Key        string
+	Name       string
+	External   bool
+	Driver     string
+	DriverOpts map[string]string
+	Labels     map[string]string // user labels; compose labels added by NetworkLabels
+	Internal   bool
+	Attachable bool
+	EnableIPv6 bool
+	IPAM       IPAM
+	ConfigHash string
+}
+
+// IPAM configures a network's address management.
+type IPAM struct {
+	Driver  string
+	Configs []IPAMConfig
+	Options map[string]string
+}
+
+// IPAMConfig is one IPAM pool.
+type IPAMConfig struct {
+	Subnet     string
+	Gateway    string
+	IPRange    string
+	AuxAddress map[string]string
+}
+
+// Volume is a named volume of the project.
+type Volume struct {
+	Key        string
+	Name       string
+	External   bool
+	Driver     string
+	DriverOpts map[string]string
+	Labels     map[string]string // user labels; compose labels added by VolumeLabels
+	ConfigHash string
+}
+
+// Service returns the service with the given name.
+func (p *Project) Service(name string) (*Service, bool) {
+	for i := range p.Services {
+		if p.Services[i].Name == name {
+			return &p.Services[i], true
+		}
+	}
+	return nil, false
+}
+
+// ServiceNames returns the names of the enabled services, sorted.
+func (p *Project) ServiceNames() []string {
+	names := make([]string, 0, len(p.Services))
+	for _, s := range p.Services {
+		names = append(names, s.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Network returns the network with the given compose key.
+func (p *Project) Network(key string) (*Network, bool) {
+	for i := range p.Networks {
+		if p.Networks[i].Key == key {
+			return &p.Networks[i], true
+		}
+	}
+	return nil, false
+}
