@@ -1,0 +1,77 @@
+// Package dockerengine implements convergence.Engine on the Docker engine API.
+// It is the only package of mycompose that imports the Docker SDK.
+//
+// The adapter is deliberately thin: one API call per method where the engine
+// allows it, engine errors mapped onto the convergence sentinels, and no
+// retries (the executor decides what to retry).
+package dockerengine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/docker/docker/client"
+
+	"github.com/mycompose/mycompose/convergence"
+)
+
+// Engine is a convergence.Engine backed by a Docker engine.
+type Engine struct {
+	cli *client.Client
+}
+
+var _ convergence.Engine = (*Engine)(nil)
+
+// New connects using the environment (DOCKER_HOST, DOCKER_TLS_VERIFY,
+// DOCKER_CERT_PATH) with API version negotiation; a non-empty host overrides
+// DOCKER_HOST. It does not contact the engine: call Ping for that.
+func New(host string) (*Engine, error) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	cli, err := client.NewClientWithOpts(opts...)
+	if err != nil {
+		where := host
+		if where == "" {
+			where = os.Getenv(client.EnvOverrideHost)
+		}
+		if where == "" {
+			where = client.DefaultDockerHost
+		}
+		return nil, fmt.Errorf("configure Docker engine client for %q: %w", where, err)
+	}
+	return &Engine{cli: cli}, nil
+}
+
+// Endpoint returns the daemon host, for error messages.
+func (e *Engine) Endpoint() string { return e.cli.DaemonHost() }
+
+// Ping checks that the engine answers; the error is one line naming the endpoint.
+func (e *Engine) Ping(ctx context.Context) error {
+	if _, err := e.cli.Ping(ctx); err != nil {
+		if uerr := e.unreachable(err); uerr != nil {
+			return uerr
+		}
+		return fmt.Errorf("ping Docker engine at %s: %w", e.Endpoint(), err)
+	}
+	return nil
+}
+
+// Close releases the client's idle connections.
+func (e *Engine) Close() error { return e.cli.Close() }
+
+// unreachable returns the one-line "cannot connect" error when err means the
+// engine could not be reached at all, and nil otherwise. Context errors are
+// left alone so that callers can still recognise cancellation.
+func (e *Engine) unreachable(err error) error {
+	if !client.IsErrConnectionFailed(err) {
+		return nil
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("cannot connect to the Docker engine at %s: permission denied", e.Endpoint())
+	}
+	return fmt.Errorf("cannot connect to the Docker engine at %s: is the daemon running?", e.Endpoint())
+}

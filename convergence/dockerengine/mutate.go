@@ -1,0 +1,161 @@
+package dockerengine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+
+	"github.com/mycompose/mycompose/convergence"
+)
+
+// CreateNetwork creates a network and returns its ID. API 1.41 engines accept
+// two networks with the same name, so an existing network of that exact name
+// is reported as convergence.ErrConflict first. List-then-create narrows the
+// race between concurrent `up`s but does not close it; the caller re-observes.
+func (e *Engine) CreateNetwork(ctx context.Context, spec convergence.NetworkSpec) (string, error) {
+	op := fmt.Sprintf("create network %q", spec.Name)
+	// The name filter matches substrings, hence the exact comparison.
+	list, err := e.cli.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", spec.Name))})
+	if err != nil {
+		return "", e.fail(err, op, false)
+	}
+	for _, n := range list {
+		if n.Name == spec.Name {
+			return "", fmt.Errorf("%s: %w: network %s has the same name", op, convergence.ErrConflict, n.ID)
+		}
+	}
+	opts := network.CreateOptions{
+		Driver:     spec.Driver,
+		Options:    spec.DriverOpts,
+		Labels:     spec.Labels,
+		Internal:   spec.Internal,
+		Attachable: spec.Attachable,
+		IPAM:       mapIPAM(spec),
+	}
+	if spec.EnableIPv6 {
+		enable := true
+		opts.EnableIPv6 = &enable
+	}
+	resp, err := e.cli.NetworkCreate(ctx, spec.Name, opts)
+	if err != nil {
+		return "", e.fail(err, op, true)
+	}
+	return resp.ID, nil
+}
+
+// mapIPAM converts the network's address management, nil when unset.
+func mapIPAM(spec convergence.NetworkSpec) *network.IPAM {
+	in := spec.IPAM
+	if in.Driver == "" && len(in.Configs) == 0 && len(in.Options) == 0 {
+		return nil
+	}
+	out := &network.IPAM{Driver: in.Driver, Options: in.Options}
+	for _, c := range in.Configs {
+		out.Config = append(out.Config, network.IPAMConfig{
+			Subnet:     c.Subnet,
+			IPRange:    c.IPRange,
+			Gateway:    c.Gateway,
+			AuxAddress: c.AuxAddress,
+		})
+	}
+	return out
+}
+
+// RemoveNetwork removes a network by name or ID.
+func (e *Engine) RemoveNetwork(ctx context.Context, id string) error {
+	return e.fail(e.cli.NetworkRemove(ctx, id), fmt.Sprintf("remove network %q", id), false)
+}
+
+// CreateVolume creates a named volume. The engine's create is idempotent and
+// returns an existing volume as is, so an existing volume whose labels differ
+// from the spec's is reported as convergence.ErrConflict.
+func (e *Engine) CreateVolume(ctx context.Context, spec convergence.VolumeSpec) error {
+	op := fmt.Sprintf("create volume %q", spec.Name)
+	v, err := e.cli.VolumeCreate(ctx, volume.CreateOptions{
+		Name:       spec.Name,
+		Driver:     spec.Driver,
+		DriverOpts: spec.DriverOpts,
+		Labels:     spec.Labels,
+	})
+	if err != nil {
+		return e.fail(err, op, true)
+	}
+	if !maps.Equal(v.Labels, spec.Labels) { // nil and empty compare equal
+		return fmt.Errorf("%s: %w: a volume with other labels has that name", op, convergence.ErrConflict)
+	}
+	return nil
+}
+
+// RemoveVolume removes a named volume; a volume in use is an error.
+func (e *Engine) RemoveVolume(ctx context.Context, name string) error {
+	return e.fail(e.cli.VolumeRemove(ctx, name, false), fmt.Sprintf("remove volume %q", name), false)
+}
+
+// CreateContainer creates a container and returns its ID.
+func (e *Engine) CreateContainer(ctx context.Context, spec convergence.CreateSpec) (string, error) {
+	op := fmt.Sprintf("create container %q", spec.Name)
+	req, err := mapCreateSpec(spec)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, nil, spec.Name)
+	if err != nil {
+		if isNoSuchImage(err) {
+			return "", fmt.Errorf("%s: image %q not found locally and could not be pulled: no registry is configured for mycompose yet", op, spec.Spec.Image)
+		}
+		return "", e.fail(err, op, true)
+	}
+	return resp.ID, nil
+}
+
+// StartContainer starts a container; a port taken concurrently is reported
+// as convergence.ErrPortAllocated.
+func (e *Engine) StartContainer(ctx context.Context, id string) error {
+	op := fmt.Sprintf("start container %q", id)
+	err := e.cli.ContainerStart(ctx, id, container.StartOptions{})
+	if err != nil && isPortAllocated(err) {
+		return fmt.Errorf("%s: %w: %w", op, convergence.ErrPortAllocated, err)
+	}
+	return e.fail(err, op, false)
+}
+
+// StopContainer stops a container; the timeout is truncated to whole seconds
+// and nil leaves it to the container's own stop timeout.
+func (e *Engine) StopContainer(ctx context.Context, id string, timeout *time.Duration) error {
+	var opts container.StopOptions
+	if timeout != nil {
+		secs := int(timeout.Seconds())
+		opts.Timeout = &secs
+	}
+	return e.fail(e.cli.ContainerStop(ctx, id, opts), fmt.Sprintf("stop container %q", id), false)
+}
+
+// RemoveContainer force-removes a container, optionally with its anonymous volumes.
+func (e *Engine) RemoveContainer(ctx context.Context, id string, removeVolumes bool) error {
+	opts := container.RemoveOptions{Force: true, RemoveVolumes: removeVolumes}
+	return e.fail(e.cli.ContainerRemove(ctx, id, opts), fmt.Sprintf("remove container %q", id), false)
+}
+
+// RenameContainer renames a container; a name in use is convergence.ErrConflict.
+func (e *Engine) RenameContainer(ctx context.Context, id, name string) error {
+	return e.fail(e.cli.ContainerRename(ctx, id, name), fmt.Sprintf("rename container %q to %q", id, name), true)
+}
+
+// ConnectNetwork attaches a container to a further network.
+func (e *Engine) ConnectNetwork(ctx context.Context, networkName, containerID string, ep convergence.Endpoint) error {
+	err := e.cli.NetworkConnect(ctx, networkName, containerID, endpointSettings(ep))
+	return e.fail(err, fmt.Sprintf("connect container %q to network %q", containerID, networkName), false)
+}
+
+// RemoveImage removes an image without force, pruning untagged parents.
+func (e *Engine) RemoveImage(ctx context.Context, ref string) error {
+	_, err := e.cli.ImageRemove(ctx, ref, image.RemoveOptions{Force: false, PruneChildren: true})
+	return e.fail(err, fmt.Sprintf("remove image %q", ref), false)
+}

@@ -1,0 +1,129 @@
+package convergence
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+// DownOptions tune PlanDown.
+type DownOptions struct {
+	// Services are the services of the loaded compose file; nil when down
+	// works from labels alone, in which case every container of the project
+	// is removed.
+	Services []string
+	// Networks are the engine names of the networks the compose file
+	// declares; nil: every network labelled with the project.
+	Networks      []string
+	RemoveOrphans bool
+	RemoveVolumes bool
+	Timeout       *time.Duration
+}
+
+// PlanDown computes the removal of a project from observed state alone:
+// containers in reverse dependency order, then networks, then (with -v)
+// volumes. It is pure and deterministic.
+func PlanDown(obs Observed, opts DownOptions) *Plan {
+	plan := &Plan{}
+	known := map[string]bool{}
+	for _, s := range opts.Services {
+		known[s] = true
+	}
+	removing := map[string]bool{}
+	byService := map[string][]int{}
+	dependents := map[string][]string{} // service -> services that depend on it
+	var orphans []string
+	for _, c := range sortedContainers(obs.Containers) {
+		svc := c.Labels[project.LabelService]
+		if opts.Services != nil && !known[svc] && !opts.RemoveOrphans {
+			if c.Labels[project.LabelOneOff] != project.OneOffTrue {
+				orphans = append(orphans, c.Name)
+			}
+			continue
+		}
+		for _, d := range project.ParseDependsOnLabel(c.Labels[project.LabelDependsOn]) {
+			dependents[d.Service] = appendUnique(dependents[d.Service], svc)
+		}
+		removing[c.ID] = true
+		i := len(plan.Actions)
+		plan.Actions = append(plan.Actions, Action{Kind: RemoveContainer, Name: c.Name, ContainerID: c.ID, Service: svc,
+			Reason: "down", Timeout: opts.Timeout, RemoveVolumes: opts.RemoveVolumes})
+		byService[svc] = append(byService[svc], i)
+	}
+	containerActions := make([]int, 0, len(plan.Actions))
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		for _, dep := range dependents[a.Service] {
+			if dep != a.Service {
+				a.After = append(a.After, byService[dep]...)
+			}
+		}
+		sort.Ints(a.After)
+		containerActions = append(containerActions, i)
+	}
+	if len(orphans) > 0 {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf(
+			"found orphan containers (%s) for this project; they are kept: run down with --remove-orphans to remove them",
+			strings.Join(orphans, ", ")))
+	}
+	planNetworkRemovals(plan, obs, opts, removing, containerActions)
+	if opts.RemoveVolumes {
+		for _, v := range sortedVolumes(obs.Volumes) {
+			plan.Actions = append(plan.Actions, Action{Kind: RemoveVolume, Name: v.Name, Reason: "down --volumes",
+				After: containerActions})
+		}
+	}
+	return plan
+}
+
+func planNetworkRemovals(plan *Plan, obs Observed, opts DownOptions, removing map[string]bool, after []int) {
+	declared := map[string]bool{}
+	for _, n := range opts.Networks {
+		declared[n] = true
+	}
+	networks := append([]Network(nil), obs.Networks...)
+	sort.Slice(networks, func(i, j int) bool { return networks[i].Name < networks[j].Name })
+	for _, n := range networks {
+		if opts.Networks != nil && !declared[n.Name] {
+			continue
+		}
+		var users []string
+		for _, id := range n.Containers {
+			if !removing[id] {
+				users = append(users, shortID(id))
+			}
+		}
+		if len(users) > 0 {
+			plan.Warnings = append(plan.Warnings, fmt.Sprintf(
+				"network %q is not removed: it is still in use by container(s) %s that this command does not remove",
+				n.Name, strings.Join(users, ", ")))
+			continue
+		}
+		plan.Actions = append(plan.Actions, Action{Kind: RemoveNetwork, Name: n.Name, Reason: "down", After: after})
+	}
+}
+
+func sortedVolumes(vs []Volume) []Volume {
+	out := append([]Volume(nil), vs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

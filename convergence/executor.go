@@ -1,0 +1,396 @@
+package convergence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Event is a state change of one engine object, for the UI.
+type Event struct {
+	// Object is "Container", "Network" or "Volume".
+	Object string
+	Name   string
+	// Status is a Docker Compose-style word: Creating, Created, Starting,
+	// Started, Recreate, Recreated, Stopping, Stopped, Removing, Removed,
+	// Renamed, Warning, Error.
+	Status string
+	Detail string
+}
+
+// DefaultParallel bounds the engine calls in flight. The engine on two cores
+// saturates near this; more only queues inside the daemon.
+const DefaultParallel = 16
+
+// portRetries bounds start retries after the engine's port allocator races.
+const portRetries = 8
+
+// Executor applies plans. It decides nothing: the order and content come from
+// the plan; it only runs actions as soon as their prerequisites are done.
+type Executor struct {
+	Engine Engine
+	// Parallel bounds concurrent engine calls (DefaultParallel when 0).
+	Parallel int
+	// Events receives state changes; calls are serialized.
+	Events func(Event)
+}
+
+// Apply runs every action of the plan, each as soon as the actions it waits
+// for have finished. An action whose prerequisite failed is skipped. When ctx
+// is cancelled no new engine call starts, but calls in flight complete so
+// that no object is left half-made. The first error is returned, with the
+// others joined.
+func (x *Executor) Apply(ctx context.Context, plan *Plan) error {
+	n := len(plan.Actions)
+	if n == 0 {
+		return nil
+	}
+	parallel := x.Parallel
+	if parallel <= 0 {
+		parallel = DefaultParallel
+	}
+	run := &applyRun{
+		created: map[string]string{},
+		x:       x, plan: plan, ctx: ctx,
+		calls: context.WithoutCancel(ctx),
+		sem:   make(chan struct{}, parallel),
+		done:  make([]chan struct{}, n),
+		errs:  make([]error, n),
+	}
+	for i := range run.done {
+		run.done[i] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	for i := range plan.Actions {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer close(run.done[i])
+			run.errs[i] = run.action(i)
+		}(i)
+	}
+	wg.Wait()
+	return run.result()
+}
+
+type applyRun struct {
+	x     *Executor
+	plan  *Plan
+	ctx   context.Context // cancellation: stop scheduling
+	calls context.Context // engine calls: never cut off half-way
+	sem   chan struct{}
+	done  []chan struct{}
+	errs  []error
+
+	mu      sync.Mutex        // serializes events and guards created
+	created map[string]string // service -> ID of a container created for it
+}
+
+// errSkipped marks actions not run because a prerequisite failed or the run
+// was cancelled; it is not reported on its own.
+var errSkipped = errors.New("skipped")
+
+func (r *applyRun) result() error {
+	var errs []error
+	for _, err := range r.errs {
+		if err != nil && !errors.Is(err, errSkipped) {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		for _, err := range r.errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return errors.Join(errs...)
+}
+
+// wait blocks until the given actions are done; it fails when one of them
+// failed or the run is cancelled.
+func (r *applyRun) wait(deps []int) error {
+	for _, d := range deps {
+		<-r.done[d]
+		if r.errs[d] != nil {
+			return errSkipped
+		}
+	}
+	if r.ctx.Err() != nil {
+		return errSkipped
+	}
+	return nil
+}
+
+// call runs one engine call under the concurrency bound.
+func (r *applyRun) call(fn func(ctx context.Context) error) error {
+	if r.ctx.Err() != nil {
+		return errSkipped
+	}
+	r.sem <- struct{}{}
+	defer func() { <-r.sem }()
+	return fn(r.calls)
+}
+
+func (r *applyRun) emit(object, name, status, detail string) {
+	if r.x.Events == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.x.Events(Event{Object: object, Name: name, Status: status, Detail: detail})
+}
+
+func (r *applyRun) action(i int) error {
+	a := &r.plan.Actions[i]
+	var err error
+	switch a.Kind {
+	case CreateNetwork:
+		err = r.createNetwork(a)
+	case CreateVolume:
+		err = r.createVolume(a)
+	case CreateContainer, RecreateContainer:
+		err = r.createContainer(a)
+	case StartContainer:
+		if err = r.wait(a.After); err == nil {
+			err = r.start(a, a.ContainerID)
+		}
+	case RenameContainer:
+		err = r.rename(a)
+	case StopContainer:
+		if err = r.wait(a.After); err == nil {
+			err = r.stop(a)
+		}
+	case RemoveContainer:
+		if err = r.wait(a.After); err == nil {
+			err = r.removeContainer(a)
+		}
+	case RemoveNetwork:
+		err = r.removeNetwork(a)
+	case RemoveVolume:
+		if err = r.wait(a.After); err == nil {
+			err = r.removeVolume(a)
+		}
+	default:
+		err = fmt.Errorf("unknown action kind %d", a.Kind)
+	}
+	if err != nil && !errors.Is(err, errSkipped) {
+		object := "Container"
+		switch a.Kind {
+		case CreateNetwork, RemoveNetwork:
+			object = "Network"
+		case CreateVolume, RemoveVolume:
+			object = "Volume"
+		}
+		r.emit(object, a.Name, "Error", err.Error())
+	}
+	return err
+}
+
+func (r *applyRun) createNetwork(a *Action) error {
+	r.emit("Network", a.Name, "Creating", "")
+	err := r.call(func(ctx context.Context) error {
+		_, err := r.x.Engine.CreateNetwork(ctx, *a.NetworkSpec)
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		// Another run created it between our observation and now.
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("create network %q: %w", a.Name, err)
+	}
+	r.emit("Network", a.Name, "Created", "")
+	return nil
+}
+
+func (r *applyRun) createVolume(a *Action) error {
+	r.emit("Volume", a.Name, "Creating", "")
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.CreateVolume(ctx, *a.VolumeSpec) })
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("create volume %q: %w", a.Name, err)
+	}
+	r.emit("Volume", a.Name, "Created", "")
+	return nil
+}
+
+// createContainer creates (or recreates) a replica: the new container is
+// created as soon as networks and volumes exist, then waits for the services
+// it depends on before the old one is replaced and it is started.
+func (r *applyRun) createContainer(a *Action) error {
+	if err := r.wait(a.CreateAfter); err != nil {
+		return err
+	}
+	spec := *a.Create
+	if a.NetworkModeService != "" {
+		r.mu.Lock()
+		if id := r.created[a.NetworkModeService]; id != "" {
+			spec.NetworkMode = "container:" + id
+		}
+		r.mu.Unlock()
+		if spec.NetworkMode == "" {
+			return fmt.Errorf("container %q: network_mode service:%s has no container to join", a.Name, a.NetworkModeService)
+		}
+	}
+	if a.Kind == RecreateContainer {
+		r.emit("Container", a.Name, "Recreate", a.Reason)
+	} else {
+		r.emit("Container", a.Name, "Creating", "")
+	}
+	var id string
+	err := r.call(func(ctx context.Context) error {
+		var err error
+		id, err = r.x.Engine.CreateContainer(ctx, spec)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create container %q: %w", a.Name, err)
+	}
+	for _, ne := range a.Networks {
+		err := r.call(func(ctx context.Context) error { return r.x.Engine.ConnectNetwork(ctx, ne.Network, id, ne.Endpoint) })
+		if err != nil {
+			return fmt.Errorf("connect container %q to network %q: %w", a.Name, ne.Network, err)
+		}
+	}
+	r.mu.Lock()
+	if r.created[a.Service] == "" || a.Number == 1 {
+		r.created[a.Service] = id
+	}
+	r.mu.Unlock()
+	if err := r.wait(a.After); err != nil {
+		return err
+	}
+	if a.Kind == RecreateContainer {
+		if err := r.replace(a, id); err != nil {
+			return err
+		}
+		r.emit("Container", a.Name, "Recreated", "")
+	} else {
+		r.emit("Container", a.Name, "Created", "")
+	}
+	if a.NoStart {
+		return nil
+	}
+	return r.start(a, id)
+}
+
+// replace stops and removes the old container of a recreate and gives the
+// new one its name.
+func (r *applyRun) replace(a *Action, newID string) error {
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.StopContainer(ctx, a.ContainerID, a.Timeout) })
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("stop container %q: %w", a.Name, err)
+	}
+	// Anonymous volumes were handed to the new container: keep them.
+	err = r.call(func(ctx context.Context) error { return r.x.Engine.RemoveContainer(ctx, a.ContainerID, false) })
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("remove container %q: %w", a.Name, err)
+	}
+	err = r.call(func(ctx context.Context) error { return r.x.Engine.RenameContainer(ctx, newID, a.Name) })
+	if err != nil {
+		return fmt.Errorf("rename container %q: %w", a.Name, err)
+	}
+	return nil
+}
+
+// start starts a container. Publishing containers may lose a race in the
+// engine's non-atomic port allocator; those starts are retried after a short
+// jittered pause instead of serializing every start.
+func (r *applyRun) start(a *Action, id string) error {
+	r.emit("Container", a.Name, "Starting", "")
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = r.call(func(ctx context.Context) error { return r.x.Engine.StartContainer(ctx, id) })
+		if err == nil || !errors.Is(err, ErrPortAllocated) || !a.PublishesPorts || attempt >= portRetries {
+			break
+		}
+		pause := time.Duration(20*(attempt+1)+rand.IntN(40)) * time.Millisecond
+		select {
+		case <-time.After(pause):
+		case <-r.ctx.Done():
+			return errSkipped
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("start container %q: %w", a.Name, err)
+	}
+	r.emit("Container", a.Name, "Started", "")
+	return nil
+}
+
+func (r *applyRun) rename(a *Action) error {
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.RenameContainer(ctx, a.ContainerID, a.Name) })
+	if err != nil {
+		return fmt.Errorf("rename container %q: %w", a.Name, err)
+	}
+	r.emit("Container", a.Name, "Renamed", a.Reason)
+	if err := r.wait(a.After); err != nil || a.NoStart {
+		return err
+	}
+	return r.start(a, a.ContainerID)
+}
+
+func (r *applyRun) stop(a *Action) error {
+	r.emit("Container", a.Name, "Stopping", "")
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.StopContainer(ctx, a.ContainerID, a.Timeout) })
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("stop container %q: %w", a.Name, err)
+	}
+	r.emit("Container", a.Name, "Stopped", "")
+	return nil
+}
+
+func (r *applyRun) removeContainer(a *Action) error {
+	if err := r.stop(a); err != nil {
+		return err
+	}
+	r.emit("Container", a.Name, "Removing", "")
+	err := r.call(func(ctx context.Context) error {
+		return r.x.Engine.RemoveContainer(ctx, a.ContainerID, a.RemoveVolumes)
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("remove container %q: %w", a.Name, err)
+	}
+	r.emit("Container", a.Name, "Removed", "")
+	return nil
+}
+
+func (r *applyRun) removeNetwork(a *Action) error {
+	// A network waits for every container removal, failed or not: one
+	// failure must not leave the network behind needlessly.
+	for _, d := range a.After {
+		<-r.done[d]
+	}
+	if r.ctx.Err() != nil {
+		return errSkipped
+	}
+	r.emit("Network", a.Name, "Removing", "")
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveNetwork(ctx, a.Name) })
+	switch {
+	case err == nil, IsNotFound(err):
+		r.emit("Network", a.Name, "Removed", "")
+		return nil
+	case strings.Contains(err.Error(), "active endpoints"):
+		r.emit("Network", a.Name, "Warning", "not removed: still in use by containers of another project or of no project")
+		return nil
+	}
+	return fmt.Errorf("remove network %q: %w", a.Name, err)
+}
+
+func (r *applyRun) removeVolume(a *Action) error {
+	r.emit("Volume", a.Name, "Removing", "")
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveVolume(ctx, a.Name) })
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("remove volume %q: %w", a.Name, err)
+	}
+	r.emit("Volume", a.Name, "Removed", "")
+	return nil
+}

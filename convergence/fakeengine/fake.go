@@ -1,0 +1,197 @@
+// Package fakeengine is an in-memory convergence.Engine for unit tests. It
+// keeps containers, networks and volumes in maps, records every call as a
+// readable string, and can fail chosen calls. It does not pretend to be
+// Docker: real behaviour is proven by end-to-end tests.
+package fakeengine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/project"
+)
+
+// Engine is the fake. The zero value is not usable: call New.
+type Engine struct {
+	mu         sync.Mutex
+	seq        int
+	containers map[string]*convergence.Container // by ID
+	networks   map[string]*convergence.Network   // by name
+	volumes    map[string]*convergence.Volume    // by name
+	images     map[string]string                 // ref -> ID
+	calls      []string
+	failures   map[string][]error // call prefix -> errors returned in turn
+	now        time.Time
+}
+
+// New returns an empty fake engine knowing the given images (ref -> ID).
+func New(images map[string]string) *Engine {
+	e := &Engine{
+		containers: map[string]*convergence.Container{},
+		networks:   map[string]*convergence.Network{},
+		volumes:    map[string]*convergence.Volume{},
+		images:     map[string]string{},
+		failures:   map[string][]error{},
+		now:        time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for k, v := range images {
+		e.images[k] = v
+	}
+	return e
+}
+
+// FailNext makes the next calls whose log line starts with prefix return the
+// given errors, one per call.
+func (e *Engine) FailNext(prefix string, errs ...error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.failures[prefix] = append(e.failures[prefix], errs...)
+}
+
+// SetImage adds or retags an image.
+func (e *Engine) SetImage(ref, id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.images[ref] = id
+}
+
+// Calls returns the mutating calls made so far, sorted (the executor runs in
+// parallel, so order is not meaningful), and resets the log.
+func (e *Engine) Calls() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.calls
+	e.calls = nil
+	sort.Strings(out)
+	return out
+}
+
+// record logs a call and returns the injected failure for it, if any.
+func (e *Engine) record(format string, args ...any) error {
+	line := fmt.Sprintf(format, args...)
+	e.calls = append(e.calls, line)
+	for prefix, errs := range e.failures {
+		if strings.HasPrefix(line, prefix) && len(errs) > 0 {
+			e.failures[prefix] = errs[1:]
+			return errs[0]
+		}
+	}
+	return nil
+}
+
+func (e *Engine) nextID() string {
+	e.seq++
+	return fmt.Sprintf("%064x", e.seq)
+}
+
+// ListContainers implements convergence.Engine.
+func (e *Engine) ListContainers(_ context.Context, projectName string) ([]convergence.Container, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("list containers"); err != nil {
+		return nil, err
+	}
+	var out []convergence.Container
+	for _, c := range e.containers {
+		if c.Labels[project.LabelProject] == projectName {
+			cp := *c
+			cp.Labels = copyMap(c.Labels)
+			cp.Mounts = append([]convergence.ContainerMount(nil), c.Mounts...)
+			out = append(out, cp)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// ListNetworks implements convergence.Engine.
+func (e *Engine) ListNetworks(_ context.Context, projectName string) ([]convergence.Network, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("list networks"); err != nil {
+		return nil, err
+	}
+	var out []convergence.Network
+	for _, n := range e.networks {
+		if n.Labels[project.LabelProject] == projectName {
+			out = append(out, *n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// ListVolumes implements convergence.Engine.
+func (e *Engine) ListVolumes(_ context.Context, projectName string) ([]convergence.Volume, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("list volumes"); err != nil {
+		return nil, err
+	}
+	var out []convergence.Volume
+	for _, v := range e.volumes {
+		if v.Labels[project.LabelProject] == projectName {
+			out = append(out, *v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// ImageIDs implements convergence.Engine.
+func (e *Engine) ImageIDs(_ context.Context, refs []string) (map[string]string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("image ids"); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, r := range refs {
+		if id, ok := e.images[r]; ok {
+			out[r] = id
+		}
+	}
+	return out, nil
+}
+
+// InspectNetwork implements convergence.Engine.
+func (e *Engine) InspectNetwork(_ context.Context, name string) (convergence.Network, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n, ok := e.networks[name]
+	if !ok {
+		return convergence.Network{}, fmt.Errorf("network %q: %w", name, convergence.ErrNotFound)
+	}
+	return *n, nil
+}
+
+// InspectVolume implements convergence.Engine.
+func (e *Engine) InspectVolume(_ context.Context, name string) (convergence.Volume, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, ok := e.volumes[name]
+	if !ok {
+		return convergence.Volume{}, fmt.Errorf("volume %q: %w", name, convergence.ErrNotFound)
+	}
+	return *v, nil
+}
+
+// AddNetwork adds a network as if created outside mycompose (external).
+func (e *Engine) AddNetwork(name string, labels map[string]string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.networks[name] = &convergence.Network{ID: e.nextID(), Name: name, Labels: copyMap(labels)}
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,254 @@
+package fakeengine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/project"
+)
+
+// CreateNetwork implements convergence.Engine.
+func (e *Engine) CreateNetwork(_ context.Context, spec convergence.NetworkSpec) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("create network %s", spec.Name); err != nil {
+		return "", err
+	}
+	if _, ok := e.networks[spec.Name]; ok {
+		return "", fmt.Errorf("network %q: %w", spec.Name, convergence.ErrConflict)
+	}
+	n := &convergence.Network{ID: e.nextID(), Name: spec.Name, Driver: spec.Driver, Labels: copyMap(spec.Labels)}
+	e.networks[spec.Name] = n
+	return n.ID, nil
+}
+
+// RemoveNetwork implements convergence.Engine.
+func (e *Engine) RemoveNetwork(_ context.Context, name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("remove network %s", name); err != nil {
+		return err
+	}
+	n, ok := e.networks[name]
+	if !ok {
+		return fmt.Errorf("network %q: %w", name, convergence.ErrNotFound)
+	}
+	for _, c := range e.containers {
+		if _, attached := c.Networks[name]; attached {
+			return fmt.Errorf("error while removing network: network %s id %s has active endpoints", name, n.ID)
+		}
+	}
+	delete(e.networks, name)
+	return nil
+}
+
+// CreateVolume implements convergence.Engine.
+func (e *Engine) CreateVolume(_ context.Context, spec convergence.VolumeSpec) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("create volume %s", spec.Name); err != nil {
+		return err
+	}
+	if _, ok := e.volumes[spec.Name]; !ok {
+		e.volumes[spec.Name] = &convergence.Volume{Name: spec.Name, Driver: "local", Labels: copyMap(spec.Labels)}
+	}
+	return nil
+}
+
+// RemoveVolume implements convergence.Engine.
+func (e *Engine) RemoveVolume(_ context.Context, name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("remove volume %s", name); err != nil {
+		return err
+	}
+	if _, ok := e.volumes[name]; !ok {
+		return fmt.Errorf("volume %q: %w", name, convergence.ErrNotFound)
+	}
+	delete(e.volumes, name)
+	return nil
+}
+
+// CreateContainer implements convergence.Engine.
+func (e *Engine) CreateContainer(_ context.Context, spec convergence.CreateSpec) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("create container %s", spec.Name); err != nil {
+		return "", err
+	}
+	for _, c := range e.containers {
+		if c.Name == spec.Name {
+			return "", fmt.Errorf("container name %q: %w", spec.Name, convergence.ErrConflict)
+		}
+	}
+	imageID, ok := e.images[spec.Spec.Image]
+	if !ok {
+		return "", fmt.Errorf("no such image %q", spec.Spec.Image)
+	}
+	e.now = e.now.Add(time.Second)
+	c := &convergence.Container{
+		ID: e.nextID(), Name: spec.Name, Image: spec.Spec.Image, ImageID: imageID, State: "created",
+		Created: e.now, Labels: copyMap(spec.Spec.Labels), Networks: map[string]string{},
+	}
+	if spec.PrimaryNetwork != "" {
+		n, ok := e.networks[spec.PrimaryNetwork]
+		if !ok {
+			return "", fmt.Errorf("network %q: %w", spec.PrimaryNetwork, convergence.ErrNotFound)
+		}
+		c.Networks[n.Name] = n.ID
+	}
+	for _, m := range spec.Spec.Mounts {
+		if m.Type != project.MountVolume {
+			continue
+		}
+		name := m.Source
+		if name == "" {
+			name = e.nextID() // anonymous: a fresh 64-hex name, as the engine does
+		}
+		c.Mounts = append(c.Mounts, convergence.ContainerMount{Type: project.MountVolume, Name: name, Destination: m.Target})
+	}
+	e.containers[c.ID] = c
+	return c.ID, nil
+}
+
+func (e *Engine) container(id string) (*convergence.Container, error) {
+	c, ok := e.containers[id]
+	if !ok {
+		return nil, fmt.Errorf("container %s: %w", id, convergence.ErrNotFound)
+	}
+	return c, nil
+}
+
+// StartContainer implements convergence.Engine.
+func (e *Engine) StartContainer(_ context.Context, id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.container(id)
+	if err != nil {
+		return err
+	}
+	if err := e.record("start container %s", c.Name); err != nil {
+		return err
+	}
+	c.State = "running"
+	return nil
+}
+
+// StopContainer implements convergence.Engine.
+func (e *Engine) StopContainer(_ context.Context, id string, _ *time.Duration) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.container(id)
+	if err != nil {
+		return err
+	}
+	if err := e.record("stop container %s", c.Name); err != nil {
+		return err
+	}
+	if c.State == "running" {
+		c.State = "exited"
+	}
+	return nil
+}
+
+// RemoveContainer implements convergence.Engine.
+func (e *Engine) RemoveContainer(_ context.Context, id string, removeVolumes bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.container(id)
+	if err != nil {
+		return err
+	}
+	if err := e.record("remove container %s", c.Name); err != nil {
+		return err
+	}
+	delete(e.containers, id)
+	return nil
+}
+
+// RenameContainer implements convergence.Engine.
+func (e *Engine) RenameContainer(_ context.Context, id, name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.container(id)
+	if err != nil {
+		return err
+	}
+	if err := e.record("rename container %s to %s", c.Name, name); err != nil {
+		return err
+	}
+	for _, other := range e.containers {
+		if other.Name == name {
+			return fmt.Errorf("container name %q: %w", name, convergence.ErrConflict)
+		}
+	}
+	c.Name = name
+	return nil
+}
+
+// ConnectNetwork implements convergence.Engine.
+func (e *Engine) ConnectNetwork(_ context.Context, network, id string, _ convergence.Endpoint) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.container(id)
+	if err != nil {
+		return err
+	}
+	if err := e.record("connect container %s to %s", c.Name, network); err != nil {
+		return err
+	}
+	n, ok := e.networks[network]
+	if !ok {
+		return fmt.Errorf("network %q: %w", network, convergence.ErrNotFound)
+	}
+	c.Networks[network] = n.ID
+	return nil
+}
+
+// RemoveImage implements convergence.Engine.
+func (e *Engine) RemoveImage(_ context.Context, ref string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.record("remove image %s", ref); err != nil {
+		return err
+	}
+	delete(e.images, ref)
+	return nil
+}
+
+// Kill marks a container exited, as `docker kill` behind our back would.
+func (e *Engine) Kill(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.containers {
+		if c.Name == name {
+			c.State = "exited"
+		}
+	}
+}
+
+// Remove deletes a container by name, as `docker rm -f` behind our back would.
+func (e *Engine) Remove(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for id, c := range e.containers {
+		if c.Name == name {
+			delete(e.containers, id)
+		}
+	}
+}
+
+// Names returns the names and states of all containers, sorted: "name state".
+func (e *Engine) Names() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, c := range e.containers {
+		out = append(out, c.Name+" "+c.State)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,142 @@
+package convergence
+
+import (
+	"strings"
+	"time"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+// Kind is the kind of a plan action.
+type Kind int
+
+// Action kinds. Each names what happens to one engine object.
+const (
+	CreateNetwork Kind = iota
+	CreateVolume
+	CreateContainer   // create (and start unless NoStart) a new replica
+	RecreateContainer // replace a replica whose config or image changed
+	StartContainer    // start an existing stopped replica
+	RenameContainer   // finish an interrupted recreate
+	StopContainer     // stop without removing
+	RemoveContainer   // stop and remove
+	RemoveNetwork
+	RemoveVolume
+)
+
+var kindNames = map[Kind]string{
+	CreateNetwork:     "create network",
+	CreateVolume:      "create volume",
+	CreateContainer:   "create container",
+	RecreateContainer: "recreate container",
+	StartContainer:    "start container",
+	RenameContainer:   "rename container",
+	StopContainer:     "stop container",
+	RemoveContainer:   "remove container",
+	RemoveNetwork:     "remove network",
+	RemoveVolume:      "remove volume",
+}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Action is one step of a plan: what happens to one engine object, and why.
+type Action struct {
+	Kind Kind
+	// Name is the engine name of the object once the action is done.
+	Name string
+	// Reason says why the action is needed ("scale 1→3", "config changed").
+	Reason string
+	// Service and Number identify the replica for container actions.
+	Service string
+	Number  int
+	// ContainerID is the existing container acted on (recreate, start,
+	// rename, stop, remove).
+	ContainerID string
+	// Create holds the container to create (create, recreate).
+	Create *CreateSpec
+	// Networks are the further networks to connect before start, by engine
+	// network name.
+	Networks []NetworkEndpoint
+	// PublishesPorts marks containers whose start may race on the engine's
+	// port allocator.
+	PublishesPorts bool
+	// NetworkSpec and VolumeSpec hold what to create.
+	NetworkSpec *NetworkSpec
+	VolumeSpec  *VolumeSpec
+	// After lists indexes of actions that must complete before this one's
+	// main step (start, stop, remove). Creation may run earlier.
+	After []int
+	// CreateAfter lists indexes of actions that must complete before the
+	// container can even be created (network_mode: service:x).
+	CreateAfter []int
+	// NetworkModeService is the service whose container this one's network
+	// namespace joins (network_mode: service:x); resolved at apply time.
+	NetworkModeService string
+	// Timeout is the stop timeout for stop/remove/recreate; nil: the
+	// container's own.
+	Timeout *time.Duration
+	// RemoveVolumes removes anonymous volumes with the container.
+	RemoveVolumes bool
+	// NoStart leaves created containers stopped (up --no-start, create).
+	NoStart bool
+}
+
+// NetworkEndpoint is a network to connect and the endpoint settings.
+type NetworkEndpoint struct {
+	Network  string
+	Endpoint Endpoint
+}
+
+// Plan is the ordered list of actions that converge the engine, plus
+// messages for the user. It is a value: printing it changes nothing.
+type Plan struct {
+	Actions  []Action
+	Warnings []string
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
+
+// String renders one action per line: the golden value of planner tests and
+// the text of --dry-run.
+func (p *Plan) String() string {
+	var b strings.Builder
+	for _, a := range p.Actions {
+		b.WriteString(a.String())
+		b.WriteByte('\n')
+	}
+	for _, w := range p.Warnings {
+		b.WriteString("warning: ")
+		b.WriteString(w)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// String renders one action.
+func (a Action) String() string {
+	s := a.Kind.String() + " " + a.Name
+	if a.Reason != "" {
+		s += " (" + a.Reason + ")"
+	}
+	return s
+}
+
+// Counts returns how many actions of each kind the plan holds.
+func (p *Plan) Counts() map[Kind]int {
+	m := map[Kind]int{}
+	for _, a := range p.Actions {
+		m[a.Kind]++
+	}
+	return m
+}
+
+// containerEndpoint builds the endpoint of a replica on one network.
+func containerEndpoint(svc *project.Service, att project.NetworkAttachment, containerName string) Endpoint {
+	aliases := []string{svc.Name}
+	if containerName != "" {
+		aliases = append(aliases, containerName)
+	}
+	aliases = append(aliases, att.Aliases...)
+	return Endpoint{Aliases: aliases, IPv4Address: att.IPv4Address, IPv6Address: att.IPv6Address}
+}

@@ -1,0 +1,456 @@
+package convergence
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+// Observed is the engine state of one project, read once before planning.
+type Observed struct {
+	Containers []Container
+	Networks   []Network
+	Volumes    []Volume
+	// ImageIDs maps the image references the project uses to local image IDs.
+	ImageIDs map[string]string
+}
+
+// UpOptions tune PlanUp.
+type UpOptions struct {
+	// Services limits convergence to these services (nil: all). The caller
+	// adds dependencies unless --no-deps.
+	Services         []string
+	ForceRecreate    bool
+	NoRecreate       bool
+	NoStart          bool
+	RemoveOrphans    bool
+	IgnoreOrphans    bool
+	RenewAnonVolumes bool
+	Timeout          *time.Duration
+}
+
+// planner carries the state of one PlanUp call.
+type planner struct {
+	p    *project.Project
+	obs  Observed
+	opts UpOptions
+	plan *Plan
+	// prereq are the network and volume creations containers wait for.
+	prereq []int
+	// byService collects each service's container actions.
+	byService map[string][]int
+}
+
+// PlanUp computes the actions that converge the engine to the project. It is
+// pure: no I/O, inputs untouched, deterministic.
+func PlanUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
+	pl := &planner{p: p, obs: obs, opts: opts, plan: &Plan{}, byService: map[string][]int{}}
+	inScope := pl.scope()
+	pl.planNetworks(inScope)
+	pl.planVolumes()
+	levels, err := project.Levels(p.DependencyMap())
+	if err != nil {
+		return nil, err
+	}
+	for _, level := range levels {
+		for _, name := range level {
+			if !inScope[name] {
+				continue
+			}
+			svc, _ := p.Service(name)
+			if err := pl.planService(svc); err != nil {
+				return nil, err
+			}
+		}
+	}
+	pl.planOrphans()
+	return pl.plan, nil
+}
+
+func (pl *planner) scope() map[string]bool {
+	in := map[string]bool{}
+	if pl.opts.Services == nil {
+		for _, s := range pl.p.Services {
+			in[s.Name] = true
+		}
+		return in
+	}
+	for _, s := range pl.opts.Services {
+		in[s] = true
+	}
+	return in
+}
+
+func (pl *planner) add(a Action) int {
+	pl.plan.Actions = append(pl.plan.Actions, a)
+	return len(pl.plan.Actions) - 1
+}
+
+func (pl *planner) planNetworks(inScope map[string]bool) {
+	used := map[string]bool{}
+	for _, s := range pl.p.Services {
+		if inScope[s.Name] {
+			for _, att := range s.Networks {
+				used[att.Key] = true
+			}
+		}
+	}
+	existing := map[string]bool{}
+	for _, n := range pl.obs.Networks {
+		existing[n.Name] = true
+	}
+	for i := range pl.p.Networks {
+		n := &pl.p.Networks[i]
+		if n.External || !used[n.Key] || existing[n.Name] {
+			continue
+		}
+		spec := &NetworkSpec{
+			Name: n.Name, Driver: n.Driver, DriverOpts: n.DriverOpts,
+			Labels: pl.p.NetworkLabels(n), Internal: n.Internal,
+			Attachable: n.Attachable, EnableIPv6: n.EnableIPv6, IPAM: n.IPAM,
+		}
+		pl.prereq = append(pl.prereq, pl.add(Action{Kind: CreateNetwork, Name: n.Name, Reason: "missing", NetworkSpec: spec}))
+	}
+	for _, n := range pl.obs.Networks {
+		key := n.Labels[project.LabelNetwork]
+		if want, ok := pl.p.Network(key); ok && !want.External && want.Name == n.Name &&
+			want.ConfigHash != "" && n.Labels[project.LabelConfigHash] != "" &&
+			n.Labels[project.LabelConfigHash] != want.ConfigHash {
+			pl.plan.Warnings = append(pl.plan.Warnings, fmt.Sprintf(
+				"network %q configuration changed; mycompose does not recreate networks yet: run down, then up, to apply it", n.Name))
+		}
+	}
+}
+
+func (pl *planner) planVolumes() {
+	existing := map[string]bool{}
+	for _, v := range pl.obs.Volumes {
+		existing[v.Name] = true
+	}
+	for i := range pl.p.Volumes {
+		v := &pl.p.Volumes[i]
+		if v.External || existing[v.Name] {
+			continue
+		}
+		spec := &VolumeSpec{Name: v.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: pl.p.VolumeLabels(v)}
+		pl.prereq = append(pl.prereq, pl.add(Action{Kind: CreateVolume, Name: v.Name, Reason: "missing", VolumeSpec: spec}))
+	}
+}
+
+// replica is an observed container of a service with the facts the planner
+// decides on.
+type replica struct {
+	c        Container
+	number   int
+	obsolete string // why it must be recreated, "" when up to date
+}
+
+func (pl *planner) planService(svc *project.Service) error {
+	if svc.ContainerName != "" && svc.Replicas > 1 {
+		return fmt.Errorf("service %q: container_name %q cannot be used with %d replicas: container names must be unique; remove container_name or set replicas to 1",
+			svc.Name, svc.ContainerName, svc.Replicas)
+	}
+	imageID := pl.obs.ImageIDs[svc.Container.Image]
+	var reps []replica
+	for _, c := range pl.obs.Containers {
+		if c.Labels[project.LabelService] != svc.Name || c.Labels[project.LabelOneOff] == project.OneOffTrue {
+			continue
+		}
+		n, _ := strconv.Atoi(c.Labels[project.LabelNumber])
+		reps = append(reps, replica{c: c, number: n, obsolete: pl.obsolete(svc, c, imageID)})
+	}
+	reps = pl.dedupe(svc, reps)
+	sort.SliceStable(reps, func(i, j int) bool {
+		oi, oj := reps[i].obsolete != "", reps[j].obsolete != ""
+		if oi != oj {
+			return !oi
+		}
+		return reps[i].number < reps[j].number
+	})
+	keep := reps
+	if len(reps) > svc.Replicas {
+		keep = reps[:svc.Replicas]
+		remove := reps[svc.Replicas:]
+		sort.Slice(remove, func(i, j int) bool { return remove[i].number < remove[j].number })
+		for _, r := range remove {
+			pl.add(Action{Kind: RemoveContainer, Name: r.c.Name, ContainerID: r.c.ID, Service: svc.Name, Number: r.number,
+				Reason: fmt.Sprintf("scale %d→%d", len(reps), svc.Replicas), Timeout: pl.opts.Timeout})
+		}
+	}
+	needsImage := len(keep) < svc.Replicas
+	for _, r := range keep {
+		if r.obsolete != "" && !pl.opts.NoRecreate {
+			needsImage = true
+		}
+	}
+	if needsImage && imageID == "" {
+		return fmt.Errorf("service %q: image %q is not present on the engine and mycompose does not pull images yet: build or load it (docker build/docker load), then run up again",
+			svc.Name, svc.Container.Image)
+	}
+	var idx []int
+	for _, r := range keep {
+		if i, ok := pl.planReplica(svc, r, imageID); ok {
+			idx = append(idx, i)
+		}
+	}
+	for _, n := range freeNumbers(reps, svc.Replicas-len(keep)) {
+		idx = append(idx, pl.planCreate(svc, n, imageID, fmt.Sprintf("scale %d→%d", len(reps), svc.Replicas), nil))
+	}
+	pl.byService[svc.Name] = idx
+	pl.wireDependencies(svc, idx)
+	return nil
+}
+
+// obsolete says why container c no longer matches svc, or "".
+func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) string {
+	if pl.opts.ForceRecreate {
+		return "forced"
+	}
+	var why []string
+	if c.Labels[project.LabelConfigHash] != svc.ConfigHash {
+		why = append(why, "config changed")
+	}
+	if imageID != "" {
+		current := c.Labels[project.LabelImage]
+		if current == "" {
+			current = c.ImageID
+		}
+		if current != imageID {
+			why = append(why, "image changed")
+		}
+	}
+	return strings.Join(why, ", ")
+}
+
+// dedupe resolves replicas that share a number, which only an interrupted
+// recreate leaves behind: the container with the canonical name wins, and
+// the others are removed.
+func (pl *planner) dedupe(svc *project.Service, reps []replica) []replica {
+	byNumber := map[int][]replica{}
+	for _, r := range reps {
+		byNumber[r.number] = append(byNumber[r.number], r)
+	}
+	var out []replica
+	numbers := make([]int, 0, len(byNumber))
+	for n := range byNumber {
+		numbers = append(numbers, n)
+	}
+	sort.Ints(numbers)
+	for _, n := range numbers {
+		group := byNumber[n]
+		if len(group) == 1 && n > 0 {
+			out = append(out, group[0])
+			continue
+		}
+		winner := -1
+		for i, r := range group {
+			if n > 0 && r.c.Name == pl.p.ReplicaName(svc, n) {
+				winner = i
+			}
+		}
+		if winner < 0 && n > 0 {
+			winner = newest(group)
+		}
+		for i, r := range group {
+			if i == winner {
+				out = append(out, r)
+				continue
+			}
+			pl.add(Action{Kind: RemoveContainer, Name: r.c.Name, ContainerID: r.c.ID, Service: svc.Name, Number: n,
+				Reason: "leftover of an interrupted recreate", Timeout: pl.opts.Timeout})
+		}
+	}
+	return out
+}
+
+func newest(group []replica) int {
+	best := 0
+	for i, r := range group {
+		if r.c.Created.After(group[best].c.Created) || (r.c.Created.Equal(group[best].c.Created) && r.c.ID > group[best].c.ID) {
+			best = i
+		}
+	}
+	return best
+}
+
+// freeNumbers returns the count lowest replica numbers that no observed
+// container of the service holds.
+func freeNumbers(reps []replica, count int) []int {
+	used := map[int]bool{}
+	for _, r := range reps {
+		used[r.number] = true
+	}
+	var out []int
+	for n := 1; len(out) < count; n++ {
+		if !used[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// planReplica plans what an existing replica to keep needs, if anything.
+func (pl *planner) planReplica(svc *project.Service, r replica, imageID string) (int, bool) {
+	name := pl.p.ReplicaName(svc, r.number)
+	if r.obsolete != "" && !pl.opts.NoRecreate {
+		return pl.planCreate(svc, r.number, imageID, r.obsolete, &r.c), true
+	}
+	if r.c.Name != name {
+		return pl.add(Action{Kind: RenameContainer, Name: name, ContainerID: r.c.ID, Service: svc.Name, Number: r.number,
+			Reason: "finish an interrupted recreate of " + r.c.Name}), true
+	}
+	if pl.opts.NoStart {
+		return 0, false
+	}
+	switch r.c.State {
+	case "created", "exited", "dead":
+		return pl.add(Action{Kind: StartContainer, Name: name, ContainerID: r.c.ID, Service: svc.Name, Number: r.number,
+			Reason: r.c.State, PublishesPorts: len(svc.Container.Ports) > 0}), true
+	}
+	return 0, false
+}
+
+// planCreate plans a new replica, or the replacement of old.
+func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason string, old *Container) int {
+	name := pl.p.ReplicaName(svc, number)
+	spec := svc.Container
+	spec.Labels = pl.p.ContainerLabels(svc, number, imageID)
+	a := Action{Kind: CreateContainer, Name: name, Service: svc.Name, Number: number, Reason: reason, NoStart: pl.opts.NoStart,
+		PublishesPorts: len(spec.Ports) > 0, Timeout: pl.opts.Timeout, CreateAfter: append([]int(nil), pl.prereq...)}
+	createName := name
+	if old != nil {
+		a.Kind = RecreateContainer
+		a.ContainerID = old.ID
+		createName = project.TemporaryName(old.ID, name)
+		spec.Labels[project.LabelReplace] = svc.Name + "-" + strconv.Itoa(number)
+		if !pl.opts.RenewAnonVolumes {
+			spec.Mounts = inheritAnonymousVolumes(spec.Mounts, old.Mounts)
+		}
+	}
+	a.Create = &CreateSpec{Name: createName, Spec: spec}
+	if strings.HasPrefix(spec.NetworkMode, "service:") {
+		a.NetworkModeService = strings.TrimPrefix(spec.NetworkMode, "service:")
+		a.CreateAfter = append(a.CreateAfter, pl.byService[a.NetworkModeService]...)
+		// The executor replaces this with the container that a planned
+		// action creates for that service, if any.
+		if c, ok := pl.firstReplica(a.NetworkModeService); ok {
+			a.Create.NetworkMode = "container:" + c.ID
+		}
+	} else if spec.NetworkMode == "" && len(svc.Networks) > 0 {
+		primary := svc.Networks[0]
+		a.Create.PrimaryNetwork = primary.Name
+		a.Create.PrimaryEndpoint = containerEndpoint(svc, primary, name)
+		for _, att := range svc.Networks[1:] {
+			a.Networks = append(a.Networks, NetworkEndpoint{Network: att.Name, Endpoint: containerEndpoint(svc, att, name)})
+		}
+	}
+	return pl.add(a)
+}
+
+var anonymousVolumeName = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// inheritAnonymousVolumes reuses the old container's anonymous volumes so
+// that a recreate keeps their data: declared anonymous volumes take the old
+// volume at the same target, and volumes the image declared are carried over
+// as they were.
+func inheritAnonymousVolumes(mounts []project.Mount, old []ContainerMount) []project.Mount {
+	oldAnon := map[string]string{}
+	for _, m := range old {
+		if m.Type == project.MountVolume && anonymousVolumeName.MatchString(m.Name) {
+			oldAnon[m.Destination] = m.Name
+		}
+	}
+	if len(oldAnon) == 0 {
+		return mounts
+	}
+	out := make([]project.Mount, 0, len(mounts)+len(oldAnon))
+	targets := map[string]bool{}
+	for _, m := range mounts {
+		targets[m.Target] = true
+		if m.Type == project.MountVolume && m.Source == "" && oldAnon[m.Target] != "" {
+			m.Source = oldAnon[m.Target]
+		}
+		out = append(out, m)
+	}
+	dests := make([]string, 0, len(oldAnon))
+	for d := range oldAnon {
+		dests = append(dests, d)
+	}
+	sort.Strings(dests)
+	for _, d := range dests {
+		if !targets[d] {
+			out = append(out, project.Mount{Type: project.MountVolume, Source: oldAnon[d], Target: d})
+		}
+	}
+	return out
+}
+
+// wireDependencies makes the main step of a service's actions wait for the
+// actions of the services it depends on.
+func (pl *planner) wireDependencies(svc *project.Service, idx []int) {
+	var after []int
+	for _, d := range svc.DependsOn {
+		after = append(after, pl.byService[d.Service]...)
+	}
+	if len(after) == 0 {
+		return
+	}
+	sort.Ints(after)
+	for _, i := range idx {
+		pl.plan.Actions[i].After = append([]int(nil), after...)
+	}
+}
+
+func (pl *planner) planOrphans() {
+	known := map[string]bool{}
+	for _, s := range pl.p.Services {
+		known[s.Name] = true
+	}
+	for _, s := range pl.p.DisabledServices {
+		known[s] = true
+	}
+	var names []string
+	for _, c := range sortedContainers(pl.obs.Containers) {
+		if known[c.Labels[project.LabelService]] || c.Labels[project.LabelOneOff] == project.OneOffTrue {
+			continue
+		}
+		if pl.opts.RemoveOrphans {
+			pl.add(Action{Kind: RemoveContainer, Name: c.Name, ContainerID: c.ID, Service: c.Labels[project.LabelService],
+				Reason: "orphan", Timeout: pl.opts.Timeout})
+			continue
+		}
+		names = append(names, c.Name)
+	}
+	if len(names) > 0 && !pl.opts.IgnoreOrphans {
+		pl.plan.Warnings = append(pl.plan.Warnings, fmt.Sprintf(
+			"found orphan containers (%s) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up",
+			strings.Join(names, ", ")))
+	}
+}
+
+// firstReplica returns the lowest-numbered observed replica of a service.
+func (pl *planner) firstReplica(service string) (Container, bool) {
+	var best Container
+	bestN := 0
+	for _, c := range pl.obs.Containers {
+		if c.Labels[project.LabelService] != service || c.Labels[project.LabelOneOff] == project.OneOffTrue {
+			continue
+		}
+		n, _ := strconv.Atoi(c.Labels[project.LabelNumber])
+		if bestN == 0 || n < bestN {
+			best, bestN = c, n
+		}
+	}
+	return best, bestN != 0
+}
+
+func sortedContainers(cs []Container) []Container {
+	out := append([]Container(nil), cs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

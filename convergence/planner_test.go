@@ -1,0 +1,257 @@
+package convergence
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+const imgID = "sha256:aaaa"
+
+// svc builds a service with n replicas on the default network.
+func svc(name string, n int, deps ...string) project.Service {
+	s := project.Service{
+		Name: name, Replicas: n, ConfigHash: "hash-" + name,
+		Container: project.ContainerSpec{Image: "img"},
+		Networks:  []project.NetworkAttachment{{Key: "default", Name: "p_default"}},
+	}
+	for _, d := range deps {
+		s.DependsOn = append(s.DependsOn, project.Dependency{Service: d, Condition: project.ConditionStarted, Required: true})
+	}
+	return s
+}
+
+func proj(services ...project.Service) *project.Project {
+	return &project.Project{
+		Name: "p", WorkingDir: "/w", ConfigFiles: []string{"/w/compose.yaml"}, Services: services,
+		Networks: []project.Network{{Key: "default", Name: "p_default", ConfigHash: "nethash"}},
+	}
+}
+
+// ctr builds an observed replica of service name with the given hash and state.
+func ctr(name string, n int, hash, state string) Container {
+	return Container{
+		ID: name + strconv.Itoa(n) + strings.Repeat("0", 20), Name: "p-" + name + "-" + strconv.Itoa(n), State: state, ImageID: imgID,
+		Labels: map[string]string{
+			project.LabelProject: "p", project.LabelService: name, project.LabelNumber: strconv.Itoa(n),
+			project.LabelOneOff: project.OneOffFalse, project.LabelConfigHash: hash, project.LabelImage: imgID,
+		},
+	}
+}
+
+func running(name string, n int) Container { return ctr(name, n, "hash-"+name, "running") }
+
+func observed(cs ...Container) Observed {
+	return Observed{
+		Containers: cs,
+		Networks:   []Network{{ID: "n1", Name: "p_default", Labels: map[string]string{project.LabelProject: "p", project.LabelNetwork: "default", project.LabelConfigHash: "nethash"}}},
+		ImageIDs:   map[string]string{"img": imgID},
+	}
+}
+
+func TestPlanUp(t *testing.T) {
+	fresh := Observed{ImageIDs: map[string]string{"img": imgID}}
+	renamed := ctr("web", 1, "hash-web", "running")
+	renamed.Name = "abc_p-web-1"
+	leftover := ctr("web", 1, "hash-web", "created")
+	leftover.ID = "zzz"
+	leftover.Name = "running1_p-web-1"
+	oneoff := ctr("web", 0, "hash-web", "running")
+	oneoff.Name = "p-web-run-0123456789ab"
+	oneoff.Labels[project.LabelOneOff] = project.OneOffTrue
+	newImage := observed(running("web", 1))
+	newImage.ImageIDs = map[string]string{"img": "sha256:bbbb"}
+
+	tests := []struct {
+		name string
+		p    *project.Project
+		obs  Observed
+		opts UpOptions
+		want string
+	}{
+		{"fresh up", proj(svc("db", 1), svc("web", 2, "db")), fresh, UpOptions{}, `
+create network p_default (missing)
+create container p-db-1 (scale 0→1)
+create container p-web-1 (scale 0→2)
+create container p-web-2 (scale 0→2)`},
+		{"re-up is empty", proj(svc("db", 1), svc("web", 2, "db")), observed(running("db", 1), running("web", 1), running("web", 2)), UpOptions{}, ``},
+		{"scale up numbers from the lowest free", proj(svc("web", 4)), observed(running("web", 1), running("web", 3)), UpOptions{}, `
+create container p-web-2 (scale 2→4)
+create container p-web-4 (scale 2→4)`},
+		{"scale down removes highest", proj(svc("web", 1)), observed(running("web", 1), running("web", 2), running("web", 3)), UpOptions{}, `
+remove container p-web-2 (scale 3→1)
+remove container p-web-3 (scale 3→1)`},
+		{"scale down removes obsolete first", proj(svc("web", 1)), observed(ctr("web", 1, "old", "running"), running("web", 2)), UpOptions{}, `
+remove container p-web-1 (scale 2→1)`},
+		{"scale to zero", proj(svc("web", 0)), observed(running("web", 1)), UpOptions{}, `
+remove container p-web-1 (scale 1→0)`},
+		{"config change recreates", proj(svc("web", 2)), observed(ctr("web", 1, "old", "running"), running("web", 2)), UpOptions{}, `
+recreate container p-web-1 (config changed)`},
+		{"image change recreates", proj(svc("web", 1)), newImage, UpOptions{}, `
+recreate container p-web-1 (image changed)`},
+		{"no-recreate keeps obsolete", proj(svc("web", 1)), observed(ctr("web", 1, "old", "running")), UpOptions{NoRecreate: true}, ``},
+		{"force recreate", proj(svc("web", 1)), observed(running("web", 1)), UpOptions{ForceRecreate: true}, `
+recreate container p-web-1 (forced)`},
+		{"stopped replica starts", proj(svc("web", 2)), observed(running("web", 1), ctr("web", 2, "hash-web", "exited")), UpOptions{}, `
+start container p-web-2 (exited)`},
+		{"no-start leaves stopped", proj(svc("web", 2)), observed(running("web", 1), ctr("web", 2, "hash-web", "exited")), UpOptions{NoStart: true}, ``},
+		{"orphans warn", proj(svc("web", 1)), observed(running("web", 1), running("old", 1)), UpOptions{}, `
+warning: found orphan containers (p-old-1) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up`},
+		{"orphans removed", proj(svc("web", 1)), observed(running("web", 1), running("old", 1)), UpOptions{RemoveOrphans: true}, `
+remove container p-old-1 (orphan)`},
+		{"orphans ignored", proj(svc("web", 1)), observed(running("web", 1), running("old", 1)), UpOptions{IgnoreOrphans: true}, ``},
+		{"one-offs are neither replicas nor orphans", proj(svc("web", 1)), observed(running("web", 1), oneoff), UpOptions{}, ``},
+		{"interrupted recreate is renamed", proj(svc("web", 1)), observed(renamed), UpOptions{}, `
+rename container p-web-1 (finish an interrupted recreate of abc_p-web-1)`},
+		{"interrupted recreate leftover removed", proj(svc("web", 1)), observed(running("web", 1), leftover), UpOptions{}, `
+remove container running1_p-web-1 (leftover of an interrupted recreate)`},
+		{"service subset", proj(svc("db", 1), svc("web", 1)), fresh, UpOptions{Services: []string{"web"}}, `
+create network p_default (missing)
+create container p-web-1 (scale 0→1)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := PlanUp(tc.p, tc.obs, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := strings.TrimSpace(plan.String()), strings.TrimSpace(tc.want); got != want {
+				t.Errorf("plan mismatch\n got:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestPlanUpDependencyOrder(t *testing.T) {
+	p := proj(svc("db", 1), svc("cache", 1), svc("web", 2, "db", "cache"))
+	plan, err := PlanUp(p, Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := map[string]int{}
+	for i, a := range plan.Actions {
+		idx[a.Name] = i
+	}
+	for _, web := range []string{"p-web-1", "p-web-2"} {
+		a := plan.Actions[idx[web]]
+		if len(a.After) != 2 || a.After[0] != idx["p-db-1"] && a.After[1] != idx["p-db-1"] {
+			t.Errorf("%s waits for %v, want db and cache actions", web, a.After)
+		}
+		if len(a.CreateAfter) != 1 || a.CreateAfter[0] != idx["p_default"] {
+			t.Errorf("%s creates after %v, want the network", web, a.CreateAfter)
+		}
+	}
+	if a := plan.Actions[idx["p-db-1"]]; len(a.After) != 0 {
+		t.Errorf("db waits for %v, want nothing", a.After)
+	}
+}
+
+func TestPlanUpDeterministic(t *testing.T) {
+	p := proj(svc("a", 3), svc("b", 2, "a"), svc("c", 1, "b"), svc("d", 2))
+	obs := observed(running("a", 2), ctr("b", 1, "old", "exited"), running("zz", 1))
+	first, err := PlanUp(p, obs, UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		again, _ := PlanUp(p, obs, UpOptions{})
+		if again.String() != first.String() {
+			t.Fatalf("plan differs between runs:\n%s\nvs\n%s", first, again)
+		}
+	}
+}
+
+func TestPlanUpErrors(t *testing.T) {
+	cyc := proj(svc("a", 1, "b"), svc("b", 1, "a"))
+	if _, err := PlanUp(cyc, Observed{}, UpOptions{}); err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Errorf("cycle: got %v", err)
+	}
+	missing := proj(svc("web", 1))
+	_, err := PlanUp(missing, Observed{ImageIDs: map[string]string{}}, UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), `image "img" is not present`) {
+		t.Errorf("missing image: got %v", err)
+	}
+	named := svc("web", 2)
+	named.ContainerName = "fixed"
+	if _, err := PlanUp(proj(named), Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{}); err == nil || !strings.Contains(err.Error(), "container_name") {
+		t.Errorf("container_name with replicas: got %v", err)
+	}
+}
+
+func TestPlanUpRecreateCarriesAnonymousVolumes(t *testing.T) {
+	s := svc("web", 1)
+	s.Container.Mounts = []project.Mount{{Type: project.MountVolume, Target: "/data"}, {Type: project.MountVolume, Source: "p_named", Target: "/named"}}
+	old := ctr("web", 1, "old", "running")
+	anon := strings.Repeat("ab", 32)
+	imageVol := strings.Repeat("cd", 32)
+	old.Mounts = []ContainerMount{{Type: "volume", Name: anon, Destination: "/data"}, {Type: "volume", Name: "p_named", Destination: "/named"}, {Type: "volume", Name: imageVol, Destination: "/var/lib/x"}}
+	plan, err := PlanUp(proj(s), observed(old), UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := plan.Actions[0].Create.Spec.Mounts
+	want := []project.Mount{{Type: "volume", Source: anon, Target: "/data"}, {Type: "volume", Source: "p_named", Target: "/named"}, {Type: "volume", Source: imageVol, Target: "/var/lib/x"}}
+	if len(got) != len(want) {
+		t.Fatalf("mounts = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("mount %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if plan.Actions[0].Create.Name != project.TemporaryName(old.ID, "p-web-1") {
+		t.Errorf("recreate creates %q, want the temporary name", plan.Actions[0].Create.Name)
+	}
+	renewed, _ := PlanUp(proj(s), observed(old), UpOptions{RenewAnonVolumes: true})
+	if m := renewed.Actions[0].Create.Spec.Mounts[0]; m.Source != "" {
+		t.Errorf("-V kept anonymous volume %q", m.Source)
+	}
+	if len(s.Container.Mounts) != 2 || s.Container.Mounts[0].Source != "" {
+		t.Errorf("planner mutated its input: %+v", s.Container.Mounts)
+	}
+}
+
+func TestPlanDown(t *testing.T) {
+	web := running("web", 1)
+	web.Labels[project.LabelDependsOn] = "db:service_started:false"
+	db := running("db", 1)
+	old := running("old", 1)
+	obs := observed(web, db, old)
+	obs.Networks[0].Containers = []string{web.ID, db.ID}
+	obs.Volumes = []Volume{{Name: "p_data"}}
+	timeout := 3 * time.Second
+
+	plan := PlanDown(obs, DownOptions{Services: []string{"db", "web"}, Timeout: &timeout})
+	want := `remove container p-db-1 (down)
+remove container p-web-1 (down)
+remove network p_default (down)
+warning: found orphan containers (p-old-1) for this project; they are kept: run down with --remove-orphans to remove them`
+	if got := strings.TrimSpace(plan.String()); got != want {
+		t.Errorf("down:\n%s\nwant:\n%s", got, want)
+	}
+	if after := plan.Actions[0].After; len(after) != 1 || after != nil && after[0] != 1 {
+		t.Errorf("db waits for %v, want web (1)", after)
+	}
+
+	all := PlanDown(obs, DownOptions{RemoveVolumes: true})
+	want = `remove container p-db-1 (down)
+remove container p-old-1 (down)
+remove container p-web-1 (down)
+remove network p_default (down)
+remove volume p_data (down --volumes)`
+	if got := strings.TrimSpace(all.String()); got != want {
+		t.Errorf("down -v without file:\n%s\nwant:\n%s", got, want)
+	}
+
+	obs.Networks[0].Containers = append(obs.Networks[0].Containers, "foreign0123456789")
+	inUse := PlanDown(obs, DownOptions{})
+	if !strings.Contains(inUse.String(), `network "p_default" is not removed: it is still in use by container(s) foreign01234`) {
+		t.Errorf("shared network:\n%s", inUse)
+	}
+	if !PlanDown(Observed{}, DownOptions{}).Empty() {
+		t.Error("down of nothing is not empty")
+	}
+}
