@@ -215,7 +215,13 @@ func (r *applyRun) createNetwork(a *Action) error {
 func (r *applyRun) createVolume(a *Action) error {
 	r.emit("Volume", a.Name, "Creating", "")
 	err := r.call(func(ctx context.Context) error { return r.x.Engine.CreateVolume(ctx, *a.VolumeSpec) })
-	if err != nil && !errors.Is(err, ErrConflict) {
+	if errors.Is(err, ErrConflict) {
+		// The volume exists with other labels: use it, as Docker Compose does,
+		// and never delete or replace it (it may hold the user's data).
+		r.emit("Volume", a.Name, "Warning", "already exists but was not created by this project; using it as it is")
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("create volume %q: %w", a.Name, err)
 	}
 	r.emit("Volume", a.Name, "Created", "")

@@ -117,49 +117,49 @@ func projectLabels(projectName string, extra map[string]string) map[string]strin
 	return labels
 }
 
-// cleanupContainer force-removes a container and its anonymous volumes at the
-// end of the test, whether or not it was created.
-func cleanupContainer(t *testing.T, e *Engine, name string) {
-	t.Helper()
-	t.Cleanup(func() {
-		err := e.cli.ContainerRemove(context.Background(), name, container.RemoveOptions{Force: true, RemoveVolumes: true})
-		if err != nil && !cerrdefs.IsNotFound(err) {
-			t.Errorf("cleanup container %q: %v", name, err)
-		}
-	})
+// cleaner removes the objects a test names, whether or not they were
+// created, in dependency order: containers, then networks, volumes, images.
+type cleaner struct {
+	t                                     *testing.T
+	e                                     *Engine
+	containers, networks, volumes, images []string
 }
 
-// cleanupNetwork removes a network at the end of the test.
-func cleanupNetwork(t *testing.T, e *Engine, name string) {
-	t.Helper()
-	t.Cleanup(func() {
-		err := e.cli.NetworkRemove(context.Background(), name)
-		if err != nil && !cerrdefs.IsNotFound(err) {
-			t.Errorf("cleanup network %q: %v", name, err)
-		}
-	})
+// newCleaner returns a cleaner that runs at the end of the test, even when
+// it fails.
+func newCleaner(t *testing.T, e *Engine) *cleaner {
+	c := &cleaner{t: t, e: e}
+	t.Cleanup(c.run)
+	return c
 }
 
-// cleanupVolume removes a volume at the end of the test.
-func cleanupVolume(t *testing.T, e *Engine, name string) {
-	t.Helper()
-	t.Cleanup(func() {
-		err := e.cli.VolumeRemove(context.Background(), name, true)
-		if err != nil && !cerrdefs.IsNotFound(err) {
-			t.Errorf("cleanup volume %q: %v", name, err)
-		}
-	})
-}
+func (c *cleaner) container(names ...string) { c.containers = append(c.containers, names...) }
+func (c *cleaner) network(names ...string)   { c.networks = append(c.networks, names...) }
+func (c *cleaner) volume(names ...string)    { c.volumes = append(c.volumes, names...) }
+func (c *cleaner) image(refs ...string)      { c.images = append(c.images, refs...) }
 
-// cleanupImage removes an image reference at the end of the test.
-func cleanupImage(t *testing.T, e *Engine, ref string) {
-	t.Helper()
-	t.Cleanup(func() {
-		_, err := e.cli.ImageRemove(context.Background(), ref, image.RemoveOptions{})
+// run removes everything registered, reporting failures other than "not found".
+func (c *cleaner) run() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	check := func(kind, name string, err error) {
 		if err != nil && !cerrdefs.IsNotFound(err) {
-			t.Errorf("cleanup image %q: %v", ref, err)
+			c.t.Errorf("cleanup %s %q: %v", kind, name, err)
 		}
-	})
+	}
+	for _, n := range c.containers {
+		check("container", n, c.e.cli.ContainerRemove(ctx, n, container.RemoveOptions{Force: true, RemoveVolumes: true}))
+	}
+	for _, n := range c.networks {
+		check("network", n, c.e.cli.NetworkRemove(ctx, n))
+	}
+	for _, n := range c.volumes {
+		check("volume", n, c.e.cli.VolumeRemove(ctx, n, true))
+	}
+	for _, n := range c.images {
+		_, err := c.e.cli.ImageRemove(ctx, n, image.RemoveOptions{})
+		check("image", n, err)
+	}
 }
 
 // inspectContainer inspects a container through the SDK directly.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
@@ -116,12 +118,19 @@ func (e *Engine) CreateContainer(ctx context.Context, spec convergence.CreateSpe
 }
 
 // StartContainer starts a container; a port taken concurrently is reported
-// as convergence.ErrPortAllocated.
+// as convergence.ErrPortAllocated, and only a missing container as ErrNotFound.
 func (e *Engine) StartContainer(ctx context.Context, id string) error {
 	op := fmt.Sprintf("start container %q", id)
 	err := e.cli.ContainerStart(ctx, id, container.StartOptions{})
-	if err != nil && isPortAllocated(err) {
+	switch {
+	case err == nil:
+		return nil
+	case isPortAllocated(err):
 		return fmt.Errorf("%s: %w: %w", op, convergence.ErrPortAllocated, err)
+	case cerrdefs.IsNotFound(err) && !strings.Contains(err.Error(), "No such container"):
+		// A network connected while the container was created has gone:
+		// the container itself exists, so this is no ErrNotFound.
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	return e.fail(err, op, false)
 }
@@ -148,7 +157,8 @@ func (e *Engine) RenameContainer(ctx context.Context, id, name string) error {
 	return e.fail(e.cli.ContainerRename(ctx, id, name), fmt.Sprintf("rename container %q to %q", id, name), true)
 }
 
-// ConnectNetwork attaches a container to a further network.
+// ConnectNetwork attaches a container to a further network. For a created
+// container the engine accepts a missing network and fails the start instead.
 func (e *Engine) ConnectNetwork(ctx context.Context, networkName, containerID string, ep convergence.Endpoint) error {
 	err := e.cli.NetworkConnect(ctx, networkName, containerID, endpointSettings(ep))
 	return e.fail(err, fmt.Sprintf("connect container %q to network %q", containerID, networkName), false)

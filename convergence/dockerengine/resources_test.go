@@ -58,9 +58,10 @@ func TestContextCanceled(t *testing.T) {
 
 func TestNetworkLifecycle(t *testing.T) {
 	e, ctx := newEngine(t), testCtx(t)
+	clean := newCleaner(t, e)
 	proj := uniqueName(t, "")
 	name := uniqueName(t, "net")
-	cleanupNetwork(t, e, name)
+	clean.network(name)
 	labels := projectLabels(proj, map[string]string{project.LabelNetwork: "default", "user": "x"})
 
 	id, err := e.CreateNetwork(ctx, convergence.NetworkSpec{
@@ -95,14 +96,15 @@ func TestNetworkLifecycle(t *testing.T) {
 	wantErrIs(t, err, convergence.ErrConflict, "CreateNetwork of a duplicate name")
 	// A network whose name merely contains ours is not a conflict.
 	longer := name + "-more"
-	cleanupNetwork(t, e, longer)
+	clean.network(longer)
 	if _, err := e.CreateNetwork(ctx, convergence.NetworkSpec{Name: longer}); err != nil {
 		t.Fatalf("CreateNetwork(%q): %v", longer, err)
 	}
-	if _, err := e.CreateNetwork(ctx, convergence.NetworkSpec{Name: strings.TrimSuffix(name, "-net")}); err != nil {
-		t.Fatalf("CreateNetwork of a name that is a prefix of another: %v", err)
+	shorter := strings.TrimSuffix(name, "-net")
+	clean.network(shorter)
+	if _, err := e.CreateNetwork(ctx, convergence.NetworkSpec{Name: shorter}); err != nil {
+		t.Fatalf("CreateNetwork(%q), a prefix of another network's name: %v", shorter, err)
 	}
-	cleanupNetwork(t, e, strings.TrimSuffix(name, "-net"))
 
 	if err := e.RemoveNetwork(ctx, id); err != nil {
 		t.Fatalf("RemoveNetwork: %v", err)
@@ -117,8 +119,9 @@ func TestNetworkLifecycle(t *testing.T) {
 
 func TestNetworkIPAM(t *testing.T) {
 	e, ctx := newEngine(t), testCtx(t)
+	clean := newCleaner(t, e)
 	name := uniqueName(t, "")
-	cleanupNetwork(t, e, name)
+	clean.network(name)
 	subnet := randomSubnet()
 	_, err := e.CreateNetwork(ctx, convergence.NetworkSpec{
 		Name: name, Internal: true,
@@ -138,9 +141,10 @@ func TestNetworkIPAM(t *testing.T) {
 
 func TestVolumeLifecycle(t *testing.T) {
 	e, ctx := newEngine(t), testCtx(t)
+	clean := newCleaner(t, e)
 	proj := uniqueName(t, "")
 	name := uniqueName(t, "data")
-	cleanupVolume(t, e, name)
+	clean.volume(name)
 	labels := projectLabels(proj, map[string]string{project.LabelVolume: "data"})
 
 	if err := e.CreateVolume(ctx, convergence.VolumeSpec{Name: name, Labels: labels}); err != nil {
@@ -199,8 +203,9 @@ func TestImageIDs(t *testing.T) {
 
 func TestRemoveImage(t *testing.T) {
 	e, ctx := newEngine(t), testCtx(t)
+	clean := newCleaner(t, e)
 	ref := "mycompose-test/busybox:" + uniqueName(t, "")
-	cleanupImage(t, e, ref)
+	clean.image(ref)
 	if err := e.cli.ImageTag(ctx, imageLatest, ref); err != nil {
 		t.Fatalf("tag %s: %v", ref, err)
 	}
