@@ -1,0 +1,40 @@
+# mycompose: build, test, demo, bench.
+GO ?= go
+BIN := bin/mycompose
+
+.PHONY: build test unit e2e images demo demo-down bench vet fmt clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/mycompose
+
+# The test images are built offline (no registry is reachable).
+images:
+	./scripts/test-images.sh
+
+# Everything: unit tests, loader fixtures, engine adapter and end-to-end
+# tests against the local Docker engine.
+test: images vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+unit:
+	$(GO) test -count=1 ./project/... ./loader/... ./convergence/ ./cmd/cli/...
+
+e2e: images
+	$(GO) test -count=1 -timeout 30m ./cmd/mycompose/
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+# Brings up the demo project in testdata/demo and shows it.
+demo: build images
+	cd testdata/demo && ../../$(BIN) up -d && ../../$(BIN) ps
+
+demo-down: build
+	cd testdata/demo && ../../$(BIN) down -v
+
+bench: build images
+	$(GO) run ./bench -out bench/RESULTS.md
+
+clean:
+	rm -rf bin

@@ -1,0 +1,206 @@
+// Package cli holds mycompose's cobra commands: one file per command, each
+// with an options struct, a newXxxCommand constructor and a runXxx function.
+// Decisions live in loader, project and convergence; this package wires
+// flags to them and prints results.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/convergence/dockerengine"
+	"github.com/mycompose/mycompose/loader"
+	"github.com/mycompose/mycompose/project"
+)
+
+// Engine is what commands need from the engine: the convergence seam plus
+// a liveness check for clear errors.
+type Engine interface {
+	convergence.Engine
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Deps are the process's inputs and outputs, injectable for tests.
+type Deps struct {
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Environ []string
+	WorkDir string
+	// NewEngine connects to the engine; host overrides DOCKER_HOST when set.
+	NewEngine func(host string) (Engine, error)
+}
+
+// DefaultDeps returns the real process's dependencies.
+func DefaultDeps() *Deps {
+	wd, _ := os.Getwd()
+	return &Deps{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Environ: os.Environ(), WorkDir: wd,
+		NewEngine: func(host string) (Engine, error) { return dockerengine.New(host) },
+	}
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	Files            []string
+	ProjectName      string
+	ProjectDirectory string
+	Profiles         []string
+	EnvFiles         []string
+	Host             string
+	DryRun           bool
+}
+
+// NewRootCommand builds the command tree.
+func NewRootCommand(deps *Deps) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:           "mycompose",
+		Short:         "Define and run multi-container applications with Docker, fast",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       project.Version,
+	}
+	root.SetVersionTemplate("mycompose version {{.Version}}\n")
+	root.SetIn(deps.Stdin)
+	root.SetOut(deps.Stdout)
+	root.SetErr(deps.Stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+	})
+	f := root.PersistentFlags()
+	f.StringArrayVarP(&g.Files, "file", "f", nil, "compose configuration files (repeatable, merged in order)")
+	f.StringVarP(&g.ProjectName, "project-name", "p", "", "project name")
+	f.StringVar(&g.ProjectDirectory, "project-directory", "", "alternate working directory (default: the directory of the first compose file)")
+	f.StringArrayVar(&g.Profiles, "profile", nil, "profile to enable (repeatable)")
+	f.StringArrayVar(&g.EnvFiles, "env-file", nil, "alternate environment file (repeatable)")
+	f.StringVarP(&g.Host, "host", "H", "", "engine endpoint to connect to (default: DOCKER_HOST)")
+	f.BoolVar(&g.DryRun, "dry-run", false, "print what would change without changing anything")
+	root.AddCommand(
+		newUpCommand(deps, g),
+		newDownCommand(deps, g),
+		newScaleCommand(deps, g),
+		newPsCommand(deps, g),
+		newConfigCommand(deps, g),
+		newVersionCommand(deps),
+	)
+	return root
+}
+
+// loaderOptions turns the global flags into loader options.
+func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
+	return loader.Options{
+		Files: g.Files, ProjectName: g.ProjectName, ProjectDirectory: g.ProjectDirectory,
+		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
+	}
+}
+
+// load loads the project and prints its warnings.
+func (g *globalOptions) load(ctx context.Context, deps *Deps) (*project.Project, error) {
+	p, err := loader.Load(ctx, g.loaderOptions(deps))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", w)
+	}
+	return p, nil
+}
+
+// projectName resolves the project for commands that can work from labels
+// alone (down, ps): the loaded project when a compose file is found, else
+// -p or COMPOSE_PROJECT_NAME.
+func (g *globalOptions) projectName(ctx context.Context, deps *Deps) (string, *project.Project, error) {
+	p, err := g.load(ctx, deps)
+	if err == nil {
+		return p.Name, p, nil
+	}
+	name := g.ProjectName
+	if name == "" {
+		name = envValue(deps.Environ, "COMPOSE_PROJECT_NAME")
+	}
+	if name == "" || len(g.Files) > 0 || !isNoConfig(err) {
+		return "", nil, err
+	}
+	if verr := project.ValidateProjectName(name); verr != nil {
+		return "", nil, verr
+	}
+	return name, nil, nil
+}
+
+func isNoConfig(err error) bool {
+	return strings.Contains(err.Error(), "no configuration file provided")
+}
+
+// connect opens the engine and checks that it answers, so that an
+// unreachable engine is one clear line.
+func (g *globalOptions) connect(ctx context.Context, deps *Deps) (Engine, error) {
+	eng, err := deps.NewEngine(g.Host)
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.Ping(ctx); err != nil {
+		eng.Close()
+		return nil, err
+	}
+	return eng, nil
+}
+
+func envValue(environ []string, key string) string {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func envBool(environ []string, key string) bool {
+	switch strings.ToLower(envValue(environ, key)) {
+	case "1", "true", "yes", "y":
+		return true
+	}
+	return false
+}
+
+// usageError marks errors in the command line itself.
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+// ExitError carries a specific exit code (for example a container's).
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+// ExitCode maps an error to the process exit code: 0 for none, 130 for an
+// interrupt, the carried code for ExitError, 1 otherwise.
+func ExitCode(err error) int {
+	var ee *ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.Code
+	case errors.Is(err, context.Canceled):
+		return 130
+	}
+	return 1
+}

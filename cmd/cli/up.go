@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/project"
+)
+
+type upOptions struct {
+	Detach           bool
+	Scale            []string
+	ForceRecreate    bool
+	NoRecreate       bool
+	RemoveOrphans    bool
+	NoStart          bool
+	NoDeps           bool
+	Timeout          int
+	RenewAnonVolumes bool
+	timeoutSet       bool
+}
+
+func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
+	o := &upOptions{}
+	cmd := &cobra.Command{
+		Use:   "up [OPTIONS] [SERVICE...]",
+		Short: "Create and start containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.timeoutSet = cmd.Flags().Changed("timeout")
+			return runUp(cmd.Context(), deps, g, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.Detach, "detach", "d", false, "run containers in the background")
+	f.StringArrayVar(&o.Scale, "scale", nil, "scale SERVICE to NUM instances (SERVICE=NUM); overrides scale and deploy.replicas")
+	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "recreate containers even if their configuration and image have not changed")
+	f.BoolVar(&o.NoRecreate, "no-recreate", false, "if containers already exist, do not recreate them")
+	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "remove containers for services not defined in the compose file")
+	f.BoolVar(&o.NoStart, "no-start", false, "do not start the services after creating them")
+	f.BoolVar(&o.NoDeps, "no-deps", false, "do not start linked services")
+	f.IntVarP(&o.Timeout, "timeout", "t", 0, "shutdown timeout in seconds for containers that are replaced or removed")
+	f.BoolVarP(&o.RenewAnonVolumes, "renew-anon-volumes", "V", false, "recreate anonymous volumes instead of reusing data from the previous containers")
+	return cmd
+}
+
+func (o *upOptions) validate() error {
+	if o.ForceRecreate && o.NoRecreate {
+		return usageError{errors.New("--force-recreate and --no-recreate are incompatible")}
+	}
+	if !o.Detach {
+		return usageError{errors.New("attached mode is not supported yet: run `mycompose up -d`")}
+	}
+	return nil
+}
+
+func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	scale, err := parseScaleArgs(o.Scale)
+	if err != nil {
+		return err
+	}
+	p, err := g.load(ctx, deps)
+	if err != nil {
+		return err
+	}
+	if err := applyScale(p, scale); err != nil {
+		return err
+	}
+	services, err := selectServices(p, args, o.NoDeps)
+	if err != nil {
+		return err
+	}
+	opts := convergence.UpOptions{
+		Services: services, ForceRecreate: o.ForceRecreate, NoRecreate: o.NoRecreate, NoStart: o.NoStart,
+		RemoveOrphans:    o.RemoveOrphans || envBool(deps.Environ, "COMPOSE_REMOVE_ORPHANS"),
+		IgnoreOrphans:    envBool(deps.Environ, "COMPOSE_IGNORE_ORPHANS"),
+		RenewAnonVolumes: o.RenewAnonVolumes,
+		Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
+	}
+	return converge(ctx, deps, g, p, opts)
+}
+
+// converge observes, plans and applies: the heart of up and scale.
+func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Project, opts convergence.UpOptions) error {
+	eng, err := g.connect(ctx, deps)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	obs, err := convergence.Observe(ctx, eng, p)
+	if err != nil {
+		return err
+	}
+	plan, err := convergence.PlanUp(p, obs, opts)
+	if err != nil {
+		return err
+	}
+	return apply(ctx, deps, g, eng, plan)
+}
+
+// apply prints the plan's warnings, then either prints the plan (dry run)
+// or executes it with plain progress on stderr.
+func apply(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, plan *convergence.Plan) error {
+	for _, w := range plan.Warnings {
+		fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", w)
+	}
+	if g.DryRun {
+		fmt.Fprintln(deps.Stderr, "DRY-RUN MODE: nothing is changed")
+		for _, a := range plan.Actions {
+			fmt.Fprintln(deps.Stdout, a.String())
+		}
+		return nil
+	}
+	x := &convergence.Executor{Engine: eng, Parallel: parallelLimit(deps), Events: plainProgress(deps.Stderr)}
+	return x.Apply(ctx, plan)
+}
+
+// selectServices returns the services to converge: nil for all, else the
+// named ones plus (unless noDeps) everything they depend on.
+func selectServices(p *project.Project, names []string, noDeps bool) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	for _, n := range names {
+		if _, ok := p.Service(n); !ok {
+			return nil, unknownService(p, n)
+		}
+	}
+	if noDeps {
+		return names, nil
+	}
+	return p.WithDependencies(names), nil
+}
+
+func unknownService(p *project.Project, name string) error {
+	for _, d := range p.DisabledServices {
+		if d == name {
+			return fmt.Errorf("service %q is disabled by its profiles: enable one of them with --profile", name)
+		}
+	}
+	return fmt.Errorf("no such service: %q (services: %v)", name, p.ServiceNames())
+}
+
+func timeoutOption(set bool, seconds int) *time.Duration {
+	if !set {
+		return nil
+	}
+	d := time.Duration(seconds) * time.Second
+	return &d
+}
+
+func parallelLimit(deps *Deps) int {
+	var n int
+	if _, err := fmt.Sscanf(envValue(deps.Environ, "COMPOSE_PARALLEL_LIMIT"), "%d", &n); err == nil && n > 0 {
+		return n
+	}
+	return convergence.DefaultParallel
+}

@@ -1,0 +1,292 @@
+package main
+
+// End-to-end harness: builds the mycompose binary once, runs it against the
+// real engine in a copy of a fixture directory under a unique project name,
+// and reads engine state back through the docker CLI (independent of our
+// own engine adapter), cleaning up even when a test fails.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: the Docker engine does not answer (%v): %s\nstart dockerd, or run .ci/run\n", err, out)
+		return 1
+	}
+	if err := exec.Command("docker", "image", "inspect", testImage).Run(); err != nil {
+		cmd := exec.Command("../../scripts/test-images.sh")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: building test images: %v\n", err)
+			return 1
+		}
+	}
+	dir, err := os.MkdirTemp("", "mycompose-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "mycompose")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: go build: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+const testImage = "mycompose-test/busybox:latest"
+
+// harness is one test's project: a fixture copied into a temp dir, a unique
+// project name, and cleanup of everything labelled with it.
+type harness struct {
+	t       *testing.T
+	dir     string
+	project string
+	env     []string
+}
+
+// newHarness copies testdata/e2e/<fixture> into a fresh directory and picks a
+// unique project name.
+func newHarness(t *testing.T, fixture string) *harness {
+	t.Helper()
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	name := "e2e-" + strings.ToLower(strings.ReplaceAll(fixture, "_", "-")) + "-" + hex.EncodeToString(suffix)
+	dir := filepath.Join(t.TempDir(), name)
+	src := filepath.Join("..", "..", "testdata", "e2e", fixture)
+	if err := copyTree(src, dir); err != nil {
+		t.Fatalf("copy fixture %s: %v", fixture, err)
+	}
+	h := &harness{t: t, dir: dir, project: name}
+	t.Cleanup(h.cleanup)
+	return h
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+// cleanup removes every container, network and volume of the project.
+func (h *harness) cleanup() {
+	label := "label=com.docker.compose.project=" + h.project
+	if ids := dockerLines(h.t, "ps", "-aq", "--filter", label); len(ids) > 0 {
+		exec.Command("docker", append([]string{"rm", "-fv"}, ids...)...).Run()
+	}
+	if ids := dockerLines(h.t, "network", "ls", "-q", "--filter", label); len(ids) > 0 {
+		exec.Command("docker", append([]string{"network", "rm"}, ids...)...).Run()
+	}
+	if ids := dockerLines(h.t, "volume", "ls", "-q", "--filter", label); len(ids) > 0 {
+		exec.Command("docker", append([]string{"volume", "rm", "-f"}, ids...)...).Run()
+	}
+}
+
+// result is one mycompose run.
+type result struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+// run runs mycompose in the project directory with -p and the harness env.
+func (h *harness) run(args ...string) result {
+	h.t.Helper()
+	return h.runIn(h.dir, append([]string{"-p", h.project}, args...)...)
+}
+
+// runIn runs mycompose in dir with exactly the given arguments.
+func (h *harness) runIn(dir string, args ...string) result {
+	h.t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), h.env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		h.t.Fatalf("run mycompose %v: %v", args, err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// ok runs mycompose and fails the test unless it exits 0.
+func (h *harness) ok(args ...string) result {
+	h.t.Helper()
+	r := h.run(args...)
+	if r.code != 0 {
+		h.t.Fatalf("mycompose %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// fails runs mycompose and fails the test unless it exits non-zero with a
+// message containing want.
+func (h *harness) fails(want string, args ...string) result {
+	h.t.Helper()
+	r := h.run(args...)
+	if r.code == 0 {
+		h.t.Fatalf("mycompose %s: exit 0, want failure\nstderr:\n%s", strings.Join(args, " "), r.stderr)
+	}
+	if !strings.Contains(r.stderr, want) {
+		h.t.Fatalf("mycompose %s: stderr does not contain %q:\n%s", strings.Join(args, " "), want, r.stderr)
+	}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
+		h.t.Fatalf("mycompose %s printed a stack trace:\n%s", strings.Join(args, " "), r.stderr)
+	}
+	return r
+}
+
+// engineContainer is what the tests read back from `docker inspect`.
+type engineContainer struct {
+	ID     string
+	Name   string
+	Image  string
+	Labels map[string]string
+	State  struct {
+		Status    string
+		StartedAt string
+	}
+	Networks map[string]struct{ Aliases []string }
+	Mounts   []struct{ Type, Name, Source, Destination string }
+	Ports    map[string][]struct{ HostIP, HostPort string }
+}
+
+// containers returns the project's containers by name.
+func (h *harness) containers() map[string]engineContainer {
+	h.t.Helper()
+	ids := dockerLines(h.t, "ps", "-aq", "--filter", "label=com.docker.compose.project="+h.project)
+	out := map[string]engineContainer{}
+	if len(ids) == 0 {
+		return out
+	}
+	raw := docker(h.t, append([]string{"inspect", "--format",
+		`{"ID":{{json .Id}},"Name":{{json .Name}},"Image":{{json .Image}},"Labels":{{json .Config.Labels}},"State":{{json .State}},"Networks":{{json .NetworkSettings.Networks}},"Mounts":{{json .Mounts}},"Ports":{{json .NetworkSettings.Ports}}}`}, ids...)...)
+	for _, line := range strings.Split(strings.TrimSpace(raw), "\n") {
+		var c engineContainer
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			h.t.Fatalf("decode inspect: %v: %s", err, line)
+		}
+		c.Name = strings.TrimPrefix(c.Name, "/")
+		out[c.Name] = c
+	}
+	return out
+}
+
+// names returns "name state" for every container of the project, sorted.
+func (h *harness) names() []string {
+	var out []string
+	for n, c := range h.containers() {
+		out = append(out, n+" "+c.State.Status)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// want asserts the project's containers and their states.
+func (h *harness) want(names ...string) map[string]engineContainer {
+	h.t.Helper()
+	cs := h.containers()
+	var got []string
+	for n, c := range cs {
+		got = append(got, n+" "+c.State.Status)
+	}
+	sort.Strings(got)
+	want := make([]string, len(names))
+	for i, n := range names {
+		want[i] = h.project + "-" + n
+	}
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		h.t.Fatalf("containers:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	return cs
+}
+
+// networks returns the names of the project's networks, sorted.
+func (h *harness) networks() []string {
+	return sortedLines(dockerLines(h.t, "network", "ls", "--format", "{{.Name}}", "--filter", "label=com.docker.compose.project="+h.project))
+}
+
+// volumes returns the names of the project's volumes, sorted.
+func (h *harness) volumes() []string {
+	return sortedLines(dockerLines(h.t, "volume", "ls", "--format", "{{.Name}}", "--filter", "label=com.docker.compose.project="+h.project))
+}
+
+func sortedLines(l []string) []string { sort.Strings(l); return l }
+
+// docker runs the docker CLI and returns stdout; failure fails the test.
+func docker(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("docker", args...).Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("docker %s: %v: %s", strings.Join(args, " "), err, msg)
+	}
+	return string(out)
+}
+
+func dockerLines(t *testing.T, args ...string) []string {
+	out, err := exec.Command("docker", args...).Output()
+	if err != nil {
+		t.Logf("docker %s: %v", strings.Join(args, " "), err)
+		return nil
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
