@@ -1,0 +1,117 @@
+// Package loader turns compose files into mycompose's project model. It is
+// the only package that imports compose-go: it loads, interpolates, merges
+// and validates with compose-go exactly as Docker Compose v2 does, refuses
+// the keys mycompose does not implement, and converts the rest into
+// project.Project.
+package loader
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+// Options are the project-level command line flags and the process context.
+type Options struct {
+	Files            []string // -f, in merge order; empty: COMPOSE_FILE or default lookup
+	ProjectName      string   // -p
+	ProjectDirectory string   // --project-directory
+	Profiles         []string // --profile
+	EnvFiles         []string // --env-file
+	WorkDir          string   // the process cwd; "" = os.Getwd
+	Environ          []string // the process environment as KEY=VALUE; nil = os.Environ()
+}
+
+// Load loads, interpolates, merges, validates and converts the project.
+func Load(ctx context.Context, opts Options) (p *project.Project, err error) {
+	defer recoverPanic(&err)
+	l, err := load(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.convert()
+}
+
+// Render loads like Load and marshals compose-go's normalized model ("yaml"
+// or "json") as `docker compose config` prints it. It refuses the same
+// configurations as Load, so that `config` is a faithful validator.
+func Render(ctx context.Context, opts Options, format string) (out []byte, err error) {
+	defer recoverPanic(&err)
+	if format != "yaml" && format != "json" {
+		return nil, fmt.Errorf("unsupported format %q: use yaml or json", format)
+	}
+	l, err := load(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.convert(); err != nil {
+		return nil, err
+	}
+	// `docker compose config` loads with WithDiscardEnvFile, which also drops
+	// label_file once merged, and prints only the resources services use.
+	cp := l.compose.WithoutUnnecessaryResources()
+	for name, s := range cp.Services {
+		s.LabelFiles = nil
+		cp.Services[name] = s
+	}
+	if format == "json" {
+		out, err = cp.MarshalJSON()
+	} else {
+		out, err = cp.MarshalYAML()
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Interpolation already happened: escape what remains so the output can
+	// be fed back to compose unchanged.
+	return bytes.ReplaceAll(out, []byte("$"), []byte("$$")), nil
+}
+
+// loaded is a compose-go project plus what conversion needs to know about
+// how it was loaded.
+type loaded struct {
+	session *session
+	compose *types.Project
+}
+
+// load runs compose-go the way Docker Compose's `up` does: load without
+// resolving env_file, then resolve it and discard env_file, so that the
+// ServiceConfig we hash is the one Docker Compose hashes.
+func load(ctx context.Context, opts Options) (*loaded, error) {
+	s, err := newSession(opts)
+	if err != nil {
+		return nil, err
+	}
+	po, err := s.projectOptions()
+	if err != nil {
+		return nil, err
+	}
+	cp, err := po.LoadProject(ctx)
+	if err != nil {
+		return nil, s.wrapComposeError(err, po.ConfigPaths)
+	}
+	cp, err = cp.WithServicesEnvironmentResolved(true)
+	if err == nil {
+		// Docker Compose's create and config both check this.
+		err = cp.CheckContainerNameUnicity()
+	}
+	if err != nil {
+		return nil, s.wrapComposeError(err, po.ConfigPaths)
+	}
+	if err := project.ValidateProjectName(cp.Name); err != nil {
+		return nil, err
+	}
+	return &loaded{session: s, compose: cp}, nil
+}
+
+// recoverPanic turns a panic (from compose-go or from us) into an error: a
+// malformed compose file must never crash the CLI.
+func recoverPanic(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("internal error while loading the compose project (please report it): %v", r)
+	}
+}

@@ -1,0 +1,229 @@
+package loader
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// spec lists the keys of a compose object that mycompose implements. A nil
+// spec accepts anything below its key; the key "*" stands for names the user
+// chooses (networks, depends_on targets). For a list, the spec applies to
+// each element.
+//
+// The check runs on the JSON of compose-go's model after loading, so every
+// syntax (short or long form, extends, include, overrides) is covered, and a
+// key compose-go learns in a future version is refused until we map it.
+type spec map[string]spec
+
+// serviceSpec is the allow-list of service keys; everything else is refused.
+var serviceSpec = spec{
+	"image": nil, "command": nil, "entrypoint": nil, "environment": nil,
+	"env_file": nil, "labels": nil, "label_file": nil, "working_dir": nil,
+	"user": nil, "hostname": nil, "domainname": nil, "tty": nil,
+	"stdin_open": nil, "stop_signal": nil, "stop_grace_period": nil,
+	"healthcheck": {
+		"test": nil, "interval": nil, "timeout": nil, "retries": nil,
+		"start_period": nil, "disable": nil,
+	},
+	"expose": nil,
+	// mode, name and app_protocol have no effect outside Swarm, in Docker
+	// Compose as here.
+	"ports": {
+		"target": nil, "published": nil, "protocol": nil, "host_ip": nil,
+		"mode": nil, "name": nil, "app_protocol": nil,
+	},
+	"volumes": {
+		"type": nil, "source": nil, "target": nil, "read_only": nil,
+		"bind":   {"propagation": nil, "create_host_path": nil},
+		"volume": {"nocopy": nil},
+		"tmpfs":  {"size": nil, "mode": nil},
+	},
+	"tmpfs": nil, "restart": nil, "init": nil, "cap_add": nil, "cap_drop": nil,
+	"privileged": nil, "security_opt": nil, "extra_hosts": nil, "dns": nil,
+	"dns_search": nil, "dns_opt": nil, "ulimits": nil, "sysctls": nil,
+	"logging":    {"driver": nil, "options": nil},
+	"log_driver": nil, "log_opt": nil, "container_name": nil,
+	"read_only": nil, "shm_size": nil, "pid": nil, "ipc": nil,
+	"network_mode": nil,
+	"networks": {"*": {
+		"aliases": nil, "ipv4_address": nil, "ipv6_address": nil, "priority": nil,
+	}},
+	"devices":   {"source": nil, "target": nil, "permissions": nil},
+	"group_add": nil, "mem_limit": nil, "mem_reservation": nil, "cpus": nil,
+	"pids_limit": nil,
+	"deploy": {
+		"replicas": nil,
+		"resources": {
+			"limits":       {"cpus": nil, "memory": nil, "pids": nil},
+			"reservations": {"memory": nil},
+		},
+	},
+	"volumes_from": nil,
+	"depends_on":   {"*": {"condition": nil, "restart": nil, "required": nil}},
+	"scale":        nil, "profiles": nil, "pull_policy": nil,
+}
+
+// networkSpec is the allow-list of top-level network keys.
+var networkSpec = spec{
+	"name": nil, "driver": nil, "driver_opts": nil, "external": nil,
+	"internal": nil, "attachable": nil, "labels": nil, "enable_ipv6": nil,
+	"ipam": {
+		"driver": nil,
+		"config": {"subnet": nil, "gateway": nil, "ip_range": nil, "aux_addresses": nil},
+	},
+}
+
+// keyHints explain some refusals beyond "not supported yet".
+var keyHints = map[string]string{
+	"build":                      "build the image with `docker build` and reference it with image:",
+	"healthcheck.start_interval": "it needs Docker Engine API 1.44 and mycompose speaks API 1.41",
+	"secrets":                    "secrets come in a later version",
+	"configs":                    "configs come in a later version",
+}
+
+// unsupported returns the paths of the keys set in the JSON form of v that
+// sp does not allow, sorted.
+func unsupported(v any, sp spec) ([][]string, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, err
+	}
+	var out [][]string
+	walk(obj, sp, nil, &out)
+	sort.Slice(out, func(i, j int) bool { return keyPath(out[i]) < keyPath(out[j]) })
+	return out, nil
+}
+
+func walk(v any, sp spec, path []string, out *[][]string) {
+	if sp == nil {
+		return
+	}
+	switch t := v.(type) {
+	case []any:
+		for i, e := range t {
+			walk(e, sp, appendPath(path, fmt.Sprintf("[%d]", i)), out)
+		}
+	case map[string]any:
+		for k, e := range t {
+			if isEmpty(e) {
+				continue
+			}
+			sub, ok := sp[k]
+			if !ok {
+				sub, ok = sp["*"]
+			}
+			if !ok {
+				*out = append(*out, appendPath(path, k))
+				continue
+			}
+			walk(e, sub, appendPath(path, k), out)
+		}
+	}
+}
+
+// isEmpty reports values that mean "not set": compose-go marshals some
+// struct fields (deploy.placement, deploy.resources) as {} even when unset.
+// A null inside a map is a set key ({"models": {"m": null}}).
+func isEmpty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if e == nil || !isEmpty(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		return len(t) == 0
+	}
+	return false
+}
+
+func appendPath(path []string, seg string) []string {
+	return append(append([]string(nil), path...), seg)
+}
+
+// keyPath renders a path as compose users write it: deploy.placement,
+// volumes[1].bind.selinux.
+func keyPath(path []string) string {
+	var b strings.Builder
+	for i, seg := range path {
+		if i > 0 && !strings.HasPrefix(seg, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+// keyRefusal is the message for an unsupported key.
+func keyRefusal(owner string, path []string) string {
+	key := keyPath(path)
+	msg := fmt.Sprintf("%s: key %q is not supported by mycompose yet", owner, key)
+	if hint, ok := keyHints[stripIndexes(path)]; ok {
+		msg += " (" + hint + ")"
+	}
+	return msg
+}
+
+func stripIndexes(path []string) string {
+	var segs []string
+	for _, s := range path {
+		if !strings.HasPrefix(s, "[") {
+			segs = append(segs, s)
+		}
+	}
+	return strings.Join(segs, ".")
+}
+
+// droppedKeys are keys the compose schema accepts but compose-go v2.9.1
+// discards while loading: they never reach the model, so the allow-list
+// cannot see them and we look for them in the compose files themselves.
+// (Keys coming from included or extended files are not seen.)
+var droppedKeys = []struct {
+	section string   // "services" or "networks"
+	below   []string // path below services.<name> or networks.<key>
+}{
+	{"services", []string{"pull_refresh_after"}},
+	{"networks", []string{"ipam", "options"}},
+}
+
+// checkDropped refuses droppedKeys set on the enabled services and the used
+// networks. Files are only parsed when they mention a dropped key.
+func (c *converter) checkDropped(services, networks []string) {
+	names := map[string][]string{"services": services, "networks": networks}
+	for _, d := range droppedKeys {
+		files := filesMentioning(c.cp.ComposeFiles, d.below[len(d.below)-1])
+		if len(files) == 0 {
+			continue
+		}
+		pos := newPositions(files)
+		for _, name := range names[d.section] {
+			path := append([]string{d.section, name}, d.below...)
+			if _, _, ok := pos.find(path, len(path)); ok {
+				owner := fmt.Sprintf("%s %q", strings.TrimSuffix(d.section, "s"), name)
+				c.refuse(path, "%s", keyRefusal(owner, d.below))
+			}
+		}
+	}
+}
+
+func filesMentioning(files []string, word string) []string {
+	var out []string
+	for _, f := range files {
+		if data, err := os.ReadFile(f); err == nil && bytes.Contains(data, []byte(word)) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,211 @@
+package loader
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestRefusedServiceKeys checks that every key mycompose does not implement
+// is an error naming the service and the key, never silently ignored.
+func TestRefusedServiceKeys(t *testing.T) {
+	cases := []struct{ key, yaml string }{
+		{"secrets", "secrets: [s]"},
+		{"configs", "configs: [c]"},
+		{"build", "build: ."},
+		{"links", "links: [other]"},
+		{"external_links", "external_links: [x]"},
+		{"gpus", "gpus: all"},
+		{"blkio_config", "blkio_config: {weight: 300}"},
+		{"cgroup_parent", "cgroup_parent: m"},
+		{"runtime", "runtime: runc"},
+		{"platform", "platform: linux/amd64"},
+		{"post_start", "post_start: [{command: [x]}]"},
+		{"pre_stop", "pre_stop: [{command: [x]}]"},
+		{"develop", "develop: {watch: [{path: ., action: rebuild}]}"},
+		{"use_api_socket", "use_api_socket: true"},
+		{"models", "models: [m]"},
+		{"mac_address", "mac_address: 02:42:ac:11:65:43"},
+		{"annotations", "annotations: {a: b}"},
+		{"attach", "attach: false"},
+		{"userns_mode", "userns_mode: host"},
+		{"oom_score_adj", "oom_score_adj: 10"},
+		{"cpu_shares", "cpu_shares: 512"},
+		{"storage_opt", "storage_opt: {size: 1G}"},
+		{"deploy.placement", "deploy: {placement: {constraints: [node.role==manager]}}"},
+		{"deploy.restart_policy", "deploy: {restart_policy: {condition: on-failure}}"},
+		{"deploy.update_config", "deploy: {update_config: {parallelism: 2}}"},
+		{"deploy.mode", "deploy: {mode: global}"},
+		{"deploy.labels", "deploy: {labels: {a: b}}"},
+		{"deploy.resources.reservations.cpus", "deploy: {resources: {reservations: {cpus: '0.5'}}}"},
+		{"deploy.resources.reservations.devices", "deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}"},
+		{"healthcheck.start_interval", "healthcheck: {test: [CMD, x], start_interval: 1s}"},
+		{"volumes[0].bind.selinux", "volumes: ['./a:/a:z']"},
+		{"volumes[0].consistency", "volumes: [{type: bind, source: ., target: /a, consistency: cached}]"},
+		{"volumes[0].volume.subpath", "volumes: [{type: volume, source: v, target: /v, volume: {subpath: sub}}]"},
+		{"networks.default.mac_address", "networks: {default: {mac_address: 02:42:ac:11:65:43}}"},
+		{"networks.default.driver_opts", "networks: {default: {driver_opts: {a: b}}}"},
+	}
+	for _, c := range cases {
+		t.Run(c.key, func(t *testing.T) {
+			yaml := "services:\n  web:\n    image: busybox\n    " + c.yaml + `
+  other:
+    image: busybox
+volumes: {v: {}}
+secrets: {s: {file: ./compose.yaml}}
+configs: {c: {file: ./compose.yaml}}
+models: {m: {model: ai/x}}
+`
+			loadErr(t, yaml, `service "web": key "`+c.key+`" is not supported by mycompose yet`)
+		})
+	}
+}
+
+func TestRefusalNamesFileAndLine(t *testing.T) {
+	err := loadErr(t, `
+services:
+  web:
+    image: busybox
+    secrets: [s]
+secrets:
+  s: {file: ./compose.yaml}
+`)
+	if want := `compose.yaml:5: service "web": key "secrets" is not supported by mycompose yet`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q, want prefix %q", err, want)
+	}
+}
+
+func TestRefusalLineInOverrideFile(t *testing.T) {
+	dir := inlineDir(t, "services:\n  web:\n    image: busybox\n", map[string]string{
+		"compose.override.yaml": "services:\n  web:\n    deploy:\n      placement:\n        constraints: [a==b]\n",
+	})
+	_, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{}})
+	if err == nil || !strings.HasPrefix(err.Error(), `compose.override.yaml:4: service "web": key "deploy.placement"`) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestAllRefusalsReportedTogether(t *testing.T) {
+	err := loadErr(t, `
+services:
+  web:
+    image: busybox
+    runtime: runc
+    platform: linux/amd64
+  db:
+    build: .
+`, `key "runtime"`, `key "platform"`, `service "db": key "build"`)
+	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
+		t.Errorf("%d lines, want 3: %q", n, err)
+	}
+}
+
+func TestDisabledServicesAreNotChecked(t *testing.T) {
+	p := mustLoadInline(t, `
+services:
+  web:
+    image: busybox
+  later:
+    image: busybox
+    runtime: runc
+    profiles: [someday]
+`)
+	if len(p.Services) != 1 || p.DisabledServices[0] != "later" {
+		t.Errorf("services %v disabled %v", p.ServiceNames(), p.DisabledServices)
+	}
+}
+
+func TestRefusedValues(t *testing.T) {
+	cases := []struct{ desc, yaml, want string }{
+		{"volume type image", "volumes: [{type: image, source: alpine, target: /i}]", `volume type "image" is not supported`},
+		{"volume type npipe", "volumes: [{type: npipe, source: //./pipe/x, target: //./pipe/x}]", `volume type "npipe" is not supported`},
+		{"volume type cluster", "volumes: [{type: cluster, source: c, target: /c}]", `volume type "cluster" is not supported`},
+		{"ipc service:", "ipc: service:other", `ipc "service:other" is not supported by mycompose yet`},
+		{"pid service:", "pid: service:other", `pid "service:other" is not supported by mycompose yet`},
+		{"network_mode name", "network_mode: mynet", `network_mode "mynet" is not supported by mycompose yet`},
+		{"tmpfs option", "tmpfs: ['/run:noexec']", `tmpfs "/run:noexec": option "noexec" is not supported`},
+		{"restart", "restart: sometimes", `invalid restart policy "sometimes"`},
+		{"restart retries", "restart: on-failure:x", `invalid restart policy "on-failure:x"`},
+		{"expose", "expose: ['80-70']", `invalid expose "80-70"`},
+	}
+	for _, c := range cases {
+		t.Run(c.desc, func(t *testing.T) {
+			loadErr(t, "services:\n  web:\n    image: busybox\n    "+c.yaml+"\n  other:\n    image: busybox\n", `service "web": `+c.want)
+		})
+	}
+}
+
+func TestRefusedNetworkKey(t *testing.T) {
+	loadErr(t, `
+services:
+  web:
+    image: busybox
+networks:
+  default:
+    enable_ipv4: false
+`, `network "default": key "enable_ipv4" is not supported by mycompose yet`)
+}
+
+func TestComposeGoErrors(t *testing.T) {
+	cases := []struct {
+		desc, yaml string
+		want       []string
+	}{
+		{"unknown key", "services:\n  web:\n    image: busybox\n    colour: red\n",
+			[]string{"compose.yaml:4: services.web additional properties 'colour' not allowed"}},
+		{"wrong type", "services:\n  web:\n    image: busybox\n    ports: 80\n",
+			[]string{"compose.yaml:4: services.web.ports must be a array"}},
+		{"yaml syntax", "services:\n  web:\n   image: busybox\n  - x\n", []string{"compose.yaml", "yaml:"}},
+		{"no image", "services:\n  web:\n    command: [x]\n",
+			[]string{`compose.yaml:2: service "web" has neither an image nor a build context specified`}},
+		{"depends_on cycle", "services:\n  a: {image: busybox, depends_on: [b]}\n  b: {image: busybox, depends_on: [a]}\n",
+			[]string{"compose.yaml", "dependency cycle detected"}},
+		{"unknown dependency", "services:\n  web: {image: busybox, depends_on: [ghost]}\n",
+			[]string{`compose.yaml:2: service "web" depends on undefined service "ghost"`}},
+		{"unknown network_mode service", "services:\n  web: {image: busybox, network_mode: 'service:ghost'}\n",
+			[]string{`service "web" depends on undefined service "ghost"`}},
+		{"undefined volume", "services:\n  web: {image: busybox, volumes: ['data:/data']}\n",
+			[]string{`service "web" refers to undefined volume data`}},
+		{"bad service name", "services:\n  _web: {image: busybox}\n", []string{`invalid service name "_web"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.desc, func(t *testing.T) {
+			loadErr(t, c.yaml, c.want...)
+		})
+	}
+}
+
+func TestRequiredDependencyOnDisabledService(t *testing.T) {
+	loadErr(t, `
+services:
+  web: {image: busybox, depends_on: [db]}
+  db: {image: busybox, profiles: [db]}
+`, `service "web" depends on undefined service "db"`)
+}
+
+func TestRecoverPanic(t *testing.T) {
+	err := func() (err error) {
+		defer recoverPanic(&err)
+		panic("boom")
+	}()
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestComposeErrorUnwraps(t *testing.T) {
+	inner := errors.New("inner")
+	s := &session{cwd: "/"}
+	if err := s.wrapComposeError(inner, []string{"/x/compose.yaml"}); !errors.Is(err, inner) {
+		t.Errorf("%v does not wrap inner", err)
+	}
+}
+
+// TestRefusedKeysComposeGoDrops covers keys compose-go accepts then
+// discards: they must still be refused.
+func TestRefusedKeysComposeGoDrops(t *testing.T) {
+	loadErr(t, "services:\n  web:\n    image: busybox\n    pull_refresh_after: 1h\n",
+		`compose.yaml:4: service "web": key "pull_refresh_after" is not supported by mycompose yet`)
+	loadErr(t, "services:\n  web:\n    image: busybox\nnetworks:\n  default:\n    ipam:\n      options: {a: b}\n",
+		`compose.yaml:7: network "default": key "ipam.options" is not supported by mycompose yet`)
+}
