@@ -102,7 +102,7 @@ func planNetworkRemovals(plan *Plan, obs Observed, opts DownOptions, removing ma
 				n.Name, strings.Join(users, ", ")))
 			continue
 		}
-		plan.Actions = append(plan.Actions, Action{Kind: RemoveNetwork, Name: n.Name, Reason: "down", After: after})
+		plan.Actions = append(plan.Actions, Action{Kind: RemoveNetwork, Name: n.Name, NetworkID: n.ID, Reason: "down", After: after})
 	}
 }
 

@@ -36,6 +36,8 @@ type Engine interface {
 	// ImageIDs resolves image references to local image IDs; references that
 	// are not present locally are absent from the result.
 	ImageIDs(ctx context.Context, refs []string) (map[string]string, error)
+	// InspectContainer returns the container with the given name or ID.
+	InspectContainer(ctx context.Context, nameOrID string) (Container, error)
 	// InspectNetwork returns the network with the given name or ID.
 	InspectNetwork(ctx context.Context, name string) (Network, error)
 	// InspectVolume returns the volume with the given name.

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mycompose/mycompose/project"
 )
 
 // Event is a state change of one engine object, for the UI.
@@ -208,8 +211,50 @@ func (r *applyRun) createNetwork(a *Action) error {
 	if err != nil {
 		return fmt.Errorf("create network %q: %w", a.Name, err)
 	}
+	if err := r.dedupeNetwork(a); err != nil {
+		return err
+	}
 	r.emit("Network", a.Name, "Created", "")
 	return nil
+}
+
+// dedupeNetwork removes extra networks of the same name. Engine API 1.41
+// lets two networks share a name, and a create sent by a run that was killed
+// can land after this run observed; containers then fail to start on an
+// "ambiguous" network. Every run keeps the lowest ID, so racing runs agree.
+func (r *applyRun) dedupeNetwork(a *Action) error {
+	var nets []Network
+	err := r.call(func(ctx context.Context) error {
+		var err error
+		nets, err = r.x.Engine.ListNetworks(ctx, a.NetworkSpec.Labels[project.LabelProject])
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("check network %q: %w", a.Name, err)
+	}
+	for _, extra := range duplicateNetworks(nets, a.Name) {
+		err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveNetwork(ctx, extra) })
+		if err != nil && !IsNotFound(err) {
+			return fmt.Errorf("remove duplicate network %q (%s): %w", a.Name, shortID(extra), err)
+		}
+	}
+	return nil
+}
+
+// duplicateNetworks returns the IDs of the networks named name other than
+// the one with the lowest ID.
+func duplicateNetworks(nets []Network, name string) []string {
+	var ids []string
+	for _, n := range nets {
+		if n.Name == name {
+			ids = append(ids, n.ID)
+		}
+	}
+	if len(ids) < 2 {
+		return nil
+	}
+	sort.Strings(ids)
+	return ids[1:]
 }
 
 func (r *applyRun) createVolume(a *Action) error {
@@ -251,18 +296,13 @@ func (r *applyRun) createContainer(a *Action) error {
 	} else {
 		r.emit("Container", a.Name, "Creating", "")
 	}
-	var id string
-	err := r.call(func(ctx context.Context) error {
-		var err error
-		id, err = r.x.Engine.CreateContainer(ctx, spec)
-		return err
-	})
+	id, adopted, err := r.createOrAdopt(a, spec)
 	if err != nil {
-		return fmt.Errorf("create container %q: %w", a.Name, err)
+		return err
 	}
 	for _, ne := range a.Networks {
 		err := r.call(func(ctx context.Context) error { return r.x.Engine.ConnectNetwork(ctx, ne.Network, id, ne.Endpoint) })
-		if err != nil {
+		if err != nil && !(adopted && strings.Contains(err.Error(), "already exists")) {
 			return fmt.Errorf("connect container %q to network %q: %w", a.Name, ne.Network, err)
 		}
 	}
@@ -286,6 +326,56 @@ func (r *applyRun) createContainer(a *Action) error {
 		return nil
 	}
 	return r.start(a, id)
+}
+
+// createOrAdopt creates the container. If the name is taken by the very
+// container this action would create (same project, service, number and
+// config hash), it is adopted: a killed run's create request can land in
+// the engine after the next run observed, and a concurrent run can win the
+// race. Any other holder of the name is an error.
+func (r *applyRun) createOrAdopt(a *Action, spec CreateSpec) (id string, adopted bool, err error) {
+	err = r.call(func(ctx context.Context) error {
+		var err error
+		id, err = r.x.Engine.CreateContainer(ctx, spec)
+		return err
+	})
+	if err == nil {
+		return id, false, nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return "", false, fmt.Errorf("create container %q: %w", a.Name, err)
+	}
+	// The engine reserves the name before it registers the container, so
+	// a create still in flight answers "conflict" to us and "not found" to
+	// inspect for a moment.
+	var existing Container
+	var ierr error
+	for wait := 0; wait < 40; wait++ {
+		ierr = r.call(func(ctx context.Context) error {
+			var err error
+			existing, err = r.x.Engine.InspectContainer(ctx, spec.Name)
+			return err
+		})
+		if !IsNotFound(ierr) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ierr == nil && sameReplica(existing.Labels, spec.Spec.Labels) {
+		return existing.ID, true, nil
+	}
+	return "", false, fmt.Errorf("create container %q: the name %q is already in use by a container that is not this replica: remove or rename it, then run the command again", a.Name, spec.Name)
+}
+
+// sameReplica reports whether two label sets describe the same replica of
+// the same service configuration.
+func sameReplica(have, want map[string]string) bool {
+	for _, k := range []string{project.LabelProject, project.LabelService, project.LabelNumber, project.LabelConfigHash, project.LabelOneOff} {
+		if have[k] != want[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // replace stops and removes the old container of a recreate and gives the
@@ -379,7 +469,11 @@ func (r *applyRun) removeNetwork(a *Action) error {
 		return errSkipped
 	}
 	r.emit("Network", a.Name, "Removing", "")
-	err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveNetwork(ctx, a.Name) })
+	target := a.Name
+	if a.NetworkID != "" {
+		target = a.NetworkID
+	}
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveNetwork(ctx, target) })
 	switch {
 	case err == nil, IsNotFound(err):
 		r.emit("Network", a.Name, "Removed", "")

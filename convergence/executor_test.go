@@ -67,7 +67,7 @@ func TestApplyFreshThenNoop(t *testing.T) {
 	converge(t, eng, p, convergence.UpOptions{})
 	want := []string{
 		"create container p-db-1", "create container p-web-1", "create container p-web-2", "create network p_default",
-		"image ids", "list containers", "list networks", "list volumes",
+		"image ids", "list containers", "list networks", "list networks", "list volumes",
 		"start container p-db-1", "start container p-web-1", "start container p-web-2",
 	}
 	if got := eng.Calls(); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -237,5 +237,32 @@ func TestApplyDownRemovesEverythingIdempotently(t *testing.T) {
 	obs, _ := convergence.ObserveProject(context.Background(), eng, "p")
 	if len(obs.Networks) != 0 || len(obs.Volumes) != 0 {
 		t.Errorf("left: %+v %+v", obs.Networks, obs.Volumes)
+	}
+}
+
+func TestApplyAdoptsItsOwnReplicaOnNameConflict(t *testing.T) {
+	// A killed run's create landed after this run observed: the plan creates
+	// p-web-1 again, finds the name taken by the same replica, and adopts it.
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	p := newProject(service("web", 1))
+	obs, _ := convergence.Observe(context.Background(), eng, p)
+	plan, _ := convergence.PlanUp(p, obs, convergence.UpOptions{})
+	converge(t, eng, p, convergence.UpOptions{})
+	eng.Kill("p-web-1")
+	if err := (&convergence.Executor{Engine: eng}).Apply(context.Background(), plan); err != nil {
+		t.Fatalf("apply with the replica already created: %v", err)
+	}
+	if names := eng.Names(); fmt.Sprint(names) != "[p-web-1 running]" {
+		t.Errorf("containers: %v", names)
+	}
+
+	// A foreign container holding the name is an error, not adopted.
+	other := service("web", 1)
+	other.ConfigHash = "different"
+	op := newProject(other)
+	plan2, _ := convergence.PlanUp(op, convergence.Observed{ImageIDs: map[string]string{"img": "sha256:1"}}, convergence.UpOptions{})
+	err := (&convergence.Executor{Engine: eng}).Apply(context.Background(), plan2)
+	if err == nil || !strings.Contains(err.Error(), "already in use by a container that is not this replica") {
+		t.Errorf("foreign name holder: %v", err)
 	}
 }

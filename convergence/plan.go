@@ -60,6 +60,8 @@ type Action struct {
 	// PublishesPorts marks containers whose start may race on the engine's
 	// port allocator.
 	PublishesPorts bool
+	// NetworkID names the network to remove when the name is ambiguous.
+	NetworkID string
 	// NetworkSpec and VolumeSpec hold what to create.
 	NetworkSpec *NetworkSpec
 	VolumeSpec  *VolumeSpec

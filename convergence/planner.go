@@ -44,6 +44,10 @@ type planner struct {
 	prereq []int
 	// byService collects each service's container actions.
 	byService map[string][]int
+	// leftovers are, per replica number of the service being planned, the
+	// removals of containers an interrupted recreate left: a new container
+	// for that number may reuse their temporary name, so it waits for them.
+	leftovers map[int][]int
 }
 
 // PlanUp computes the actions that converge the engine to the project. It is
@@ -102,6 +106,12 @@ func (pl *planner) planNetworks(inScope map[string]bool) {
 	}
 	existing := map[string]bool{}
 	for _, n := range pl.obs.Networks {
+		if !existing[n.Name] {
+			for _, extra := range duplicateNetworks(pl.obs.Networks, n.Name) {
+				pl.prereq = append(pl.prereq, pl.add(Action{Kind: RemoveNetwork, Name: n.Name, NetworkID: extra,
+					Reason: "duplicate left by an interrupted run"}))
+			}
+		}
 		existing[n.Name] = true
 	}
 	for i := range pl.p.Networks {
@@ -156,6 +166,7 @@ func (pl *planner) planService(svc *project.Service) error {
 			svc.Name, svc.ContainerName, svc.Replicas)
 	}
 	imageID := pl.obs.ImageIDs[svc.Container.Image]
+	pl.leftovers = map[int][]int{}
 	var reps []replica
 	for _, c := range pl.obs.Containers {
 		if c.Labels[project.LabelService] != svc.Name || c.Labels[project.LabelOneOff] == project.OneOffTrue {
@@ -224,6 +235,15 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 			why = append(why, "image changed")
 		}
 	}
+	if c.Networks != nil && svc.Container.NetworkMode == "" {
+		for _, att := range svc.Networks {
+			if _, ok := c.Networks[att.Name]; !ok {
+				// Left so by an interrupted run (killed between create and
+				// connect) or a `docker network disconnect`.
+				why = append(why, fmt.Sprintf("not connected to network %s", att.Name))
+			}
+		}
+	}
 	return strings.Join(why, ", ")
 }
 
@@ -261,8 +281,8 @@ func (pl *planner) dedupe(svc *project.Service, reps []replica) []replica {
 				out = append(out, r)
 				continue
 			}
-			pl.add(Action{Kind: RemoveContainer, Name: r.c.Name, ContainerID: r.c.ID, Service: svc.Name, Number: n,
-				Reason: "leftover of an interrupted recreate", Timeout: pl.opts.Timeout})
+			pl.leftovers[n] = append(pl.leftovers[n], pl.add(Action{Kind: RemoveContainer, Name: r.c.Name, ContainerID: r.c.ID,
+				Service: svc.Name, Number: n, Reason: "leftover of an interrupted recreate", Timeout: pl.opts.Timeout}))
 		}
 	}
 	return out
@@ -321,7 +341,8 @@ func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason 
 	spec := svc.Container
 	spec.Labels = pl.p.ContainerLabels(svc, number, imageID)
 	a := Action{Kind: CreateContainer, Name: name, Service: svc.Name, Number: number, Reason: reason, NoStart: pl.opts.NoStart,
-		PublishesPorts: len(spec.Ports) > 0, Timeout: pl.opts.Timeout, CreateAfter: append([]int(nil), pl.prereq...)}
+		PublishesPorts: len(spec.Ports) > 0, Timeout: pl.opts.Timeout,
+		CreateAfter: append(append([]int(nil), pl.prereq...), pl.leftovers[number]...)}
 	createName := name
 	if old != nil {
 		a.Kind = RecreateContainer

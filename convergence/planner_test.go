@@ -62,6 +62,8 @@ func TestPlanUp(t *testing.T) {
 	oneoff := ctr("web", 0, "hash-web", "running")
 	oneoff.Name = "p-web-run-0123456789ab"
 	oneoff.Labels[project.LabelOneOff] = project.OneOffTrue
+	disconnected := running("web", 1)
+	disconnected.Networks = map[string]string{"bridge": "b"}
 	newImage := observed(running("web", 1))
 	newImage.ImageIDs = map[string]string{"img": "sha256:bbbb"}
 
@@ -92,6 +94,8 @@ remove container p-web-1 (scale 1→0)`},
 recreate container p-web-1 (config changed)`},
 		{"image change recreates", proj(svc("web", 1)), newImage, UpOptions{}, `
 recreate container p-web-1 (image changed)`},
+		{"missing network recreates", proj(svc("web", 1)), observed(disconnected), UpOptions{}, `
+recreate container p-web-1 (not connected to network p_default)`},
 		{"no-recreate keeps obsolete", proj(svc("web", 1)), observed(ctr("web", 1, "old", "running")), UpOptions{NoRecreate: true}, ``},
 		{"force recreate", proj(svc("web", 1)), observed(running("web", 1)), UpOptions{ForceRecreate: true}, `
 recreate container p-web-1 (forced)`},

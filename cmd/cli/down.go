@@ -51,6 +51,13 @@ func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions) 
 		return err
 	}
 	defer eng.Close()
+	if !g.DryRun {
+		lock, err := lockProject(ctx, eng.Endpoint(), name, deps.Stderr)
+		if err != nil {
+			return err
+		}
+		defer lock.unlock()
+	}
 	obs, err := convergence.ObserveProject(ctx, eng, name)
 	if err != nil {
 		return err

@@ -212,3 +212,36 @@ func (e *Engine) InspectVolume(ctx context.Context, name string) (convergence.Vo
 	}
 	return decodeVolume(v), nil
 }
+
+// InspectContainer returns the container with the given name or ID.
+func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (convergence.Container, error) {
+	c, err := e.cli.ContainerInspect(ctx, nameOrID)
+	if err != nil {
+		return convergence.Container{}, e.fail(err, fmt.Sprintf("inspect container %q", nameOrID), false)
+	}
+	out := convergence.Container{ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), ImageID: c.Image}
+	if c.Config != nil {
+		out.Image = c.Config.Image
+		out.Labels = c.Config.Labels
+	}
+	if c.State != nil {
+		out.State = string(c.State.Status)
+	}
+	if t, err := time.Parse(time.RFC3339Nano, c.Created); err == nil {
+		out.Created = t
+	}
+	for _, m := range c.Mounts {
+		out.Mounts = append(out.Mounts, convergence.ContainerMount{
+			Type: string(m.Type), Name: m.Name, Source: m.Source, Destination: m.Destination, ReadOnly: !m.RW,
+		})
+	}
+	if c.NetworkSettings != nil {
+		out.Networks = make(map[string]string, len(c.NetworkSettings.Networks))
+		for name, ep := range c.NetworkSettings.Networks {
+			if ep != nil {
+				out.Networks[name] = ep.NetworkID
+			}
+		}
+	}
+	return out, nil
+}

@@ -159,6 +159,20 @@ func (e *Engine) ImageIDs(_ context.Context, refs []string) (map[string]string, 
 	return out, nil
 }
 
+// InspectContainer implements convergence.Engine.
+func (e *Engine) InspectContainer(_ context.Context, nameOrID string) (convergence.Container, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.containers {
+		if c.ID == nameOrID || c.Name == nameOrID {
+			cp := *c
+			cp.Labels = copyMap(c.Labels)
+			return cp, nil
+		}
+	}
+	return convergence.Container{}, fmt.Errorf("container %q: %w", nameOrID, convergence.ErrNotFound)
+}
+
 // InspectNetwork implements convergence.Engine.
 func (e *Engine) InspectNetwork(_ context.Context, name string) (convergence.Network, error) {
 	e.mu.Lock()

@@ -33,15 +33,20 @@ func (e *Engine) RemoveNetwork(_ context.Context, name string) error {
 		return err
 	}
 	n, ok := e.networks[name]
+	for _, byID := range e.networks {
+		if byID.ID == name {
+			n, ok = byID, true
+		}
+	}
 	if !ok {
 		return fmt.Errorf("network %q: %w", name, convergence.ErrNotFound)
 	}
 	for _, c := range e.containers {
-		if _, attached := c.Networks[name]; attached {
+		if _, attached := c.Networks[n.Name]; attached {
 			return fmt.Errorf("error while removing network: network %s id %s has active endpoints", name, n.ID)
 		}
 	}
-	delete(e.networks, name)
+	delete(e.networks, n.Name)
 	return nil
 }
 
