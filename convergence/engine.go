@@ -87,6 +87,12 @@ type Container struct {
 	Networks map[string]string
 	Ports    []ContainerPort
 	Command  string
+	// Health is "", "starting", "healthy" or "unhealthy".
+	Health string
+	// ExitCode is the exit code of an exited container.
+	ExitCode int
+	// HealthLog is the output of the last health probe (inspect only).
+	HealthLog string
 }
 
 // ContainerMount is a mount of an observed container.

@@ -91,6 +91,7 @@ type applyRun struct {
 
 	mu      sync.Mutex        // serializes events and guards created
 	created map[string]string // service -> ID of a container created for it
+	conds   conditionWaits
 }
 
 // errSkipped marks actions not run because a prerequisite failed or the run
@@ -314,6 +315,12 @@ func (r *applyRun) createContainer(a *Action) error {
 	if err := r.wait(a.After); err != nil {
 		return err
 	}
+	if !a.NoStart {
+		// Keep the old container serving until the new one can start.
+		if err := r.waitConditions(a); err != nil {
+			return err
+		}
+	}
 	if a.Kind == RecreateContainer {
 		if err := r.replace(a, id); err != nil {
 			return err
@@ -401,6 +408,9 @@ func (r *applyRun) replace(a *Action, newID string) error {
 // engine's non-atomic port allocator; those starts are retried after a short
 // jittered pause instead of serializing every start.
 func (r *applyRun) start(a *Action, id string) error {
+	if err := r.waitConditions(a); err != nil {
+		return err
+	}
 	r.emit("Container", a.Name, "Starting", "")
 	var err error
 	for attempt := 0; ; attempt++ {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mycompose/mycompose/convergence"
 	"github.com/mycompose/mycompose/convergence/fakeengine"
@@ -265,4 +266,57 @@ func TestApplyAdoptsItsOwnReplicaOnNameConflict(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already in use by a container that is not this replica") {
 		t.Errorf("foreign name holder: %v", err)
 	}
+}
+
+func TestApplyWaitsForConditions(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	initSvc := service("init", 1)
+	app := service("app", 1)
+	app.DependsOn = []project.Dependency{{Service: "init", Condition: project.ConditionCompleted, Required: true}}
+	p := newProject(initSvc, app)
+	obs, _ := convergence.Observe(context.Background(), eng, p)
+	plan, _ := convergence.PlanUp(p, obs, convergence.UpOptions{})
+	done := make(chan error, 1)
+	go func() { done <- (&convergence.Executor{Engine: eng}).Apply(context.Background(), plan) }()
+	// init runs, then exits 0: only then may app start.
+	deadline := time.Now().Add(5 * time.Second)
+	for !containsState(eng.Names(), "p-init-1 running") {
+		if time.Now().After(deadline) {
+			t.Fatal("init never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if containsState(eng.Names(), "p-app-1 running") {
+		t.Fatal("app started before init completed")
+	}
+	eng.SetState("p-init-1", "exited", "", 0)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !containsState(eng.Names(), "p-app-1 running") {
+		t.Errorf("app not started: %v", eng.Names())
+	}
+
+	// A non-zero exit fails the dependent with the code.
+	eng2 := fakeengine.New(map[string]string{"img": "sha256:1"})
+	obs2, _ := convergence.Observe(context.Background(), eng2, p)
+	plan2, _ := convergence.PlanUp(p, obs2, convergence.UpOptions{})
+	go func() { done <- (&convergence.Executor{Engine: eng2}).Apply(context.Background(), plan2) }()
+	for !containsState(eng2.Names(), "p-init-1 running") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	eng2.SetState("p-init-1", "exited", "", 3)
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "exited with code 3") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func containsState(names []string, s string) bool {
+	for _, n := range names {
+		if n == s {
+			return true
+		}
+	}
+	return false
 }

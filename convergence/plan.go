@@ -81,6 +81,9 @@ type Action struct {
 	RemoveVolumes bool
 	// NoStart leaves created containers stopped (up --no-start, create).
 	NoStart bool
+	// Conditions are the depends_on conditions (healthy, completed) that
+	// must hold before the container starts.
+	Conditions []project.Dependency
 }
 
 // NetworkEndpoint is a network to connect and the endpoint settings.
@@ -92,6 +95,8 @@ type NetworkEndpoint struct {
 // Plan is the ordered list of actions that converge the engine, plus
 // messages for the user. It is a value: printing it changes nothing.
 type Plan struct {
+	// Project is the project name, for the executor's condition checks.
+	Project  string
 	Actions  []Action
 	Warnings []string
 }

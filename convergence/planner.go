@@ -53,7 +53,7 @@ type planner struct {
 // PlanUp computes the actions that converge the engine to the project. It is
 // pure: no I/O, inputs untouched, deterministic.
 func PlanUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
-	pl := &planner{p: p, obs: obs, opts: opts, plan: &Plan{}, byService: map[string][]int{}}
+	pl := &planner{p: p, obs: obs, opts: opts, plan: &Plan{Project: p.Name}, byService: map[string][]int{}}
 	inScope := pl.scope()
 	pl.planNetworks(inScope)
 	pl.planVolumes()
@@ -415,15 +415,24 @@ func inheritAnonymousVolumes(mounts []project.Mount, old []ContainerMount) []pro
 // actions of the services it depends on.
 func (pl *planner) wireDependencies(svc *project.Service, idx []int) {
 	var after []int
+	var conds []project.Dependency
 	for _, d := range svc.DependsOn {
 		after = append(after, pl.byService[d.Service]...)
-	}
-	if len(after) == 0 {
-		return
+		if dep, ok := pl.p.Service(d.Service); ok && dep.Replicas > 0 &&
+			(d.Condition == project.ConditionHealthy || d.Condition == project.ConditionCompleted) {
+			conds = append(conds, d)
+		}
 	}
 	sort.Ints(after)
 	for _, i := range idx {
-		pl.plan.Actions[i].After = append([]int(nil), after...)
+		a := &pl.plan.Actions[i]
+		if a.Kind == RemoveContainer {
+			continue
+		}
+		if len(after) > 0 {
+			a.After = append([]int(nil), after...)
+		}
+		a.Conditions = conds
 	}
 }
 

@@ -26,6 +26,7 @@ type Engine interface {
 	convergence.Engine
 	Ping(ctx context.Context) error
 	Close() error
+	Endpoint() string
 }
 
 // Deps are the process's inputs and outputs, injectable for tests.

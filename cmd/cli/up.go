@@ -22,6 +22,8 @@ type upOptions struct {
 	NoDeps           bool
 	Timeout          int
 	RenewAnonVolumes bool
+	Wait             bool
+	WaitTimeout      int
 	timeoutSet       bool
 }
 
@@ -45,10 +47,15 @@ func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.NoDeps, "no-deps", false, "do not start linked services")
 	f.IntVarP(&o.Timeout, "timeout", "t", 0, "shutdown timeout in seconds for containers that are replaced or removed")
 	f.BoolVarP(&o.RenewAnonVolumes, "renew-anon-volumes", "V", false, "recreate anonymous volumes instead of reusing data from the previous containers")
+	f.BoolVar(&o.Wait, "wait", false, "wait for services to be running and healthy (or completed, for one-shot services); implies --detach")
+	f.IntVar(&o.WaitTimeout, "wait-timeout", 0, "maximum seconds to wait with --wait (0: no limit)")
 	return cmd
 }
 
 func (o *upOptions) validate() error {
+	if o.Wait {
+		o.Detach = true
+	}
 	if o.ForceRecreate && o.NoRecreate {
 		return usageError{errors.New("--force-recreate and --no-recreate are incompatible")}
 	}
@@ -84,7 +91,31 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 		RenewAnonVolumes: o.RenewAnonVolumes,
 		Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
 	}
-	return converge(ctx, deps, g, p, opts)
+	if err := converge(ctx, deps, g, p, opts); err != nil || !o.Wait || g.DryRun {
+		return err
+	}
+	return waitReady(ctx, deps, g, p.Name, services, o.WaitTimeout)
+}
+
+// waitReady waits (at most timeout seconds, when positive) until the
+// services are running and healthy, or completed.
+func waitReady(ctx context.Context, deps *Deps, g *globalOptions, projectName string, services []string, timeout int) error {
+	eng, err := g.connect(ctx, deps)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
+		defer cancel()
+	}
+	fmt.Fprintln(deps.Stderr, " Waiting for services to be ready")
+	if err := convergence.WaitReady(ctx, eng, projectName, services); err != nil {
+		return err
+	}
+	fmt.Fprintln(deps.Stderr, " Services ready")
+	return nil
 }
 
 // converge observes, plans and applies: the heart of up and scale.
@@ -94,6 +125,13 @@ func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Proj
 		return err
 	}
 	defer eng.Close()
+	if !g.DryRun {
+		lock, err := lockProject(ctx, eng.Endpoint(), p.Name, deps.Stderr)
+		if err != nil {
+			return err
+		}
+		defer lock.unlock()
+	}
 	obs, err := convergence.Observe(ctx, eng, p)
 	if err != nil {
 		return err

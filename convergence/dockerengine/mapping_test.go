@@ -142,3 +142,23 @@ func TestMapCreateSpecPrimaryEndpoint(t *testing.T) {
 		t.Errorf("network mode none: %+v, %v", req, err)
 	}
 }
+
+func TestParseStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status string
+		health string
+		code   int
+	}{
+		{"Up 3 seconds (healthy)", "healthy", 0},
+		{"Up 1 second (health: starting)", "starting", 0},
+		{"Up 2 minutes (unhealthy)", "unhealthy", 0},
+		{"Exited (3) 2 seconds ago", "", 3},
+		{"Exited (137) About a minute ago", "", 137},
+		{"Created", "", 0},
+	} {
+		h, c := parseStatus(tc.status)
+		if h != tc.health || c != tc.code {
+			t.Errorf("parseStatus(%q) = %q, %d; want %q, %d", tc.status, h, c, tc.health, tc.code)
+		}
+	}
+}

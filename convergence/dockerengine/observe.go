@@ -52,6 +52,7 @@ func decodeContainer(c container.Summary) convergence.Container {
 		Labels:  c.Labels,
 		Command: c.Command,
 	}
+	out.Health, out.ExitCode = parseStatus(c.Status)
 	for _, m := range c.Mounts {
 		out.Mounts = append(out.Mounts, convergence.ContainerMount{
 			Type:        string(m.Type),
@@ -226,6 +227,13 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (converg
 	}
 	if c.State != nil {
 		out.State = string(c.State.Status)
+		out.ExitCode = c.State.ExitCode
+		if h := c.State.Health; h != nil {
+			out.Health = string(h.Status)
+			if n := len(h.Log); n > 0 && h.Log[n-1] != nil {
+				out.HealthLog = strings.TrimSpace(h.Log[n-1].Output)
+			}
+		}
 	}
 	if t, err := time.Parse(time.RFC3339Nano, c.Created); err == nil {
 		out.Created = t
@@ -244,4 +252,25 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (converg
 		}
 	}
 	return out, nil
+}
+
+// parseStatus reads health and exit code from a list entry's status text
+// ("Up 3 seconds (healthy)", "Exited (3) 2 seconds ago"): API 1.41's list
+// has no structured field for them, and an inspect per container would cost
+// a call each.
+func parseStatus(status string) (health string, exitCode int) {
+	switch {
+	case strings.Contains(status, "(healthy)"):
+		health = "healthy"
+	case strings.Contains(status, "(unhealthy)"):
+		health = "unhealthy"
+	case strings.Contains(status, "(health: starting)"):
+		health = "starting"
+	}
+	if rest, ok := strings.CutPrefix(status, "Exited ("); ok {
+		if i := strings.IndexByte(rest, ')'); i > 0 {
+			fmt.Sscanf(rest[:i], "%d", &exitCode)
+		}
+	}
+	return health, exitCode
 }

@@ -235,6 +235,18 @@ func (e *Engine) Kill(name string) {
 	}
 }
 
+// SetState sets a container's state, health and exit code, as the engine
+// would report them (a one-shot exiting, a healthcheck passing).
+func (e *Engine) SetState(name, state, health string, exitCode int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.containers {
+		if c.Name == name {
+			c.State, c.Health, c.ExitCode = state, health, exitCode
+		}
+	}
+}
+
 // Remove deletes a container by name, as `docker rm -f` behind our back would.
 func (e *Engine) Remove(name string) {
 	e.mu.Lock()
