@@ -224,7 +224,11 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 	}
 	var why []string
 	if c.Labels[project.LabelConfigHash] != svc.ConfigHash {
-		why = append(why, "config changed")
+		var fields []string
+		if old, ok := c.Labels[project.LabelConfig]; ok && len(svc.Config) > 0 {
+			fields = explainChange(old, string(svc.Config))
+		}
+		why = append(why, changeReason(fields))
 	}
 	if imageID != "" {
 		current := c.Labels[project.LabelImage]

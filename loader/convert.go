@@ -135,10 +135,12 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 	if err != nil {
 		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
 	}
+	config, _ := ServiceConfigJSON(s)
 	return project.Service{
 		Name:          s.Name,
 		Replicas:      replicas(s),
 		ConfigHash:    hash,
+		Config:        config,
 		ContainerName: s.ContainerName,
 		DependsOn:     c.dependsOn(s),
 		Container:     c.container(s),

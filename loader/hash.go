@@ -14,6 +14,17 @@ import (
 // it in com.docker.compose.config-hash, so it must match Docker Compose's
 // byte for byte for both tools to agree on what is up to date.
 func ServiceHash(s types.ServiceConfig) (string, error) {
+	return jsonHash(hashedConfig(s))
+}
+
+// ServiceConfigJSON is the JSON that ServiceHash hashes. Containers keep it
+// in a label so that a later up can name the fields that changed.
+func ServiceConfigJSON(s types.ServiceConfig) ([]byte, error) {
+	return json.Marshal(hashedConfig(s))
+}
+
+// hashedConfig is s with the keys the hash leaves out cleared.
+func hashedConfig(s types.ServiceConfig) types.ServiceConfig {
 	s.Build = nil
 	s.PullPolicy = ""
 	s.Scale = nil
@@ -25,7 +36,7 @@ func ServiceHash(s types.ServiceConfig) (string, error) {
 	}
 	s.DependsOn = nil
 	s.Profiles = nil
-	return jsonHash(s)
+	return s
 }
 
 // networkHash is Docker Compose's NetworkHash.

@@ -24,6 +24,9 @@ const (
 	LabelSlug            = "com.docker.compose.slug"
 	LabelNetwork         = "com.docker.compose.network"
 	LabelVolume          = "com.docker.compose.volume"
+	// LabelConfig is mycompose's own: the service definition the config
+	// hash was computed from, to explain recreates.
+	LabelConfig = "io.mycompose.config"
 )
 
 // OneOff label values.
@@ -52,6 +55,9 @@ func (p *Project) ContainerLabels(svc *Service, number int, imageID string) map[
 	}
 	labels[LabelVersion] = Version
 	labels[LabelDependsOn] = DependsOnLabel(svc.DependsOn)
+	if len(svc.Config) > 0 {
+		labels[LabelConfig] = string(svc.Config)
+	}
 	if imageID != "" {
 		labels[LabelImage] = imageID
 	}

@@ -42,6 +42,9 @@ type Service struct {
 	Replicas int
 	// ConfigHash is the Docker Compose config hash of the service definition.
 	ConfigHash string
+	// Config is the JSON the hash is computed from; containers keep it in
+	// LabelConfig so that a recreate can name the fields that changed.
+	Config []byte
 	// ContainerName is the fixed container name from `container_name:`, or "".
 	ContainerName string
 	// DependsOn lists the services this one depends on, sorted by service.

@@ -189,6 +189,12 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if !strings.Contains(r.stdout, "create container "+h.project+"-web-3") {
 		t.Errorf("dry-run scale plan:\n%s", r.stdout)
 	}
+	h.env = []string{"GREETING=salut"}
+	r = h.ok("--dry-run", "up", "-d")
+	if want := "recreate container " + h.project + "-web-1 (environment.GREETING changed)"; strings.TrimSpace(r.stdout) != want {
+		t.Errorf("dry-run after an env change:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	h.env = nil
 	h.ok("--dry-run", "down", "-v")
 	after := h.want("db-1 running", "web-1 running", "worker-1 running")
 	for n, c := range before {
