@@ -277,3 +277,22 @@ func (p *Project) Network(key string) (*Network, bool) {
 	}
 	return nil, false
 }
+
+// dockerSockets are the host paths of the Docker engine's socket.
+var dockerSockets = map[string]bool{"/var/run/docker.sock": true, "/run/docker.sock": true}
+
+// EngineSocketMounts returns, sorted, the services that bind-mount the
+// Docker engine's socket: such a container controls the engine, which is
+// root on the host.
+func (p *Project) EngineSocketMounts() []string {
+	var out []string
+	for _, s := range p.Services {
+		for _, m := range s.Container.Mounts {
+			if m.Type == MountBind && dockerSockets[m.Source] {
+				out = append(out, s.Name)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -70,3 +70,13 @@ func TestContainerLabels(t *testing.T) {
 		t.Errorf("round trip of depends_on label: %+v", deps)
 	}
 }
+
+func TestEngineSocketMounts(t *testing.T) {
+	p := &Project{Services: []Service{
+		{Name: "agent", Container: ContainerSpec{Mounts: []Mount{{Type: MountBind, Source: "/var/run/docker.sock", Target: "/var/run/docker.sock"}}}},
+		{Name: "web", Container: ContainerSpec{Mounts: []Mount{{Type: MountBind, Source: "/srv", Target: "/srv"}}}},
+	}}
+	if got := p.EngineSocketMounts(); len(got) != 1 || got[0] != "agent" {
+		t.Errorf("EngineSocketMounts = %v", got)
+	}
+}

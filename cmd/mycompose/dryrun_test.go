@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// engineEvents returns the engine's events between two instants that
+// concern the project (an object name or attribute mentioning it).
+func engineEvents(t *testing.T, project string, since, until time.Time) []string {
+	t.Helper()
+	out := docker(t, "events", "--format", "{{json .}}",
+		"--since", fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()),
+		"--until", fmt.Sprintf("%d.%09d", until.Unix(), until.Nanosecond()))
+	var mine []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, project) {
+			mine = append(mine, line)
+		}
+	}
+	return mine
+}
+
+// TestDryRunRecordsNoEngineEvent runs every mutating command with --dry-run,
+// on a fresh and on a running project, while the engine's event stream is
+// recorded: not one event may concern the project.
+func TestDryRunRecordsNoEngineEvent(t *testing.T) {
+	h := newHarness(t, "core")
+	dry := func(args ...string) {
+		t.Helper()
+		since := time.Now()
+		h.ok(append([]string{"--dry-run"}, args...)...)
+		time.Sleep(200 * time.Millisecond)
+		if ev := engineEvents(t, h.project, since, time.Now()); len(ev) > 0 {
+			t.Errorf("--dry-run %s produced engine events:\n%s", strings.Join(args, " "), strings.Join(ev, "\n"))
+		}
+	}
+	dry("up", "-d")
+	dry("scale", "web=2")
+	h.want()
+	since := time.Now()
+	h.ok("up", "-d")
+	time.Sleep(200 * time.Millisecond)
+	if ev := engineEvents(t, h.project, since, time.Now()); len(ev) == 0 {
+		t.Fatal("a real up recorded no event: the recorder is blind")
+	}
+	before := h.want("db-1 running", "web-1 running", "worker-1 running")
+	h.env = []string{"GREETING=changed"}
+	dry("up", "-d")
+	dry("up", "-d", "--force-recreate", "--remove-orphans")
+	dry("scale", "web=3", "worker=0")
+	dry("down", "-v", "--rmi", "all")
+	h.env = nil
+	after := h.want("db-1 running", "web-1 running", "worker-1 running")
+	for n, c := range before {
+		if after[n].ID != c.ID {
+			t.Errorf("dry runs changed %s", n)
+		}
+	}
+}
