@@ -66,6 +66,9 @@ type Engine interface {
 	RenameContainer(ctx context.Context, id, name string) error
 	// ConnectNetwork attaches a created container to a further network.
 	ConnectNetwork(ctx context.Context, network, containerID string, ep Endpoint) error
+	// DisconnectNetwork detaches a container from a network (forcibly, so
+	// that a stopped container can be detached too).
+	DisconnectNetwork(ctx context.Context, network, containerID string) error
 	// RemoveImage removes an image by reference or ID.
 	RemoveImage(ctx context.Context, ref string) error
 }

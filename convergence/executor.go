@@ -159,6 +159,8 @@ func (r *applyRun) action(i int) error {
 	switch a.Kind {
 	case CreateNetwork:
 		err = r.createNetwork(a)
+	case RecreateNetwork:
+		err = r.recreateNetwork(a)
 	case CreateVolume:
 		err = r.createVolume(a)
 	case CreateContainer, RecreateContainer:
@@ -189,7 +191,7 @@ func (r *applyRun) action(i int) error {
 	if err != nil && !errors.Is(err, errSkipped) {
 		object := "Container"
 		switch a.Kind {
-		case CreateNetwork, RemoveNetwork:
+		case CreateNetwork, RecreateNetwork, RemoveNetwork:
 			object = "Network"
 		case CreateVolume, RemoveVolume:
 			object = "Volume"

@@ -320,3 +320,31 @@ func containsState(names []string, s string) bool {
 	}
 	return false
 }
+
+func TestApplyRecreatesChangedNetworkKeepingContainers(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	p := newProject(service("web", 2))
+	p.Networks[0].ConfigHash = "v1"
+	converge(t, eng, p, convergence.UpOptions{})
+	eng.Calls()
+	p.Networks[0].ConfigHash = "v2"
+	plan := converge(t, eng, p, convergence.UpOptions{})
+	if got := strings.TrimSpace(plan.String()); got != "recreate network p_default (config changed)" {
+		t.Fatalf("plan:\n%s", got)
+	}
+	want := []string{
+		"connect container p-web-1 to p_default", "connect container p-web-2 to p_default", "create network p_default",
+		"disconnect container p-web-1 from p_default", "disconnect container p-web-2 from p_default",
+		"remove network " + strings.Repeat("0", 63) + "1",
+		"start container p-web-1", "start container p-web-2", "stop container p-web-1", "stop container p-web-2",
+	}
+	if got := mutating(eng.Calls()); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if names := eng.Names(); fmt.Sprint(names) != "[p-web-1 running p-web-2 running]" {
+		t.Errorf("containers: %v", names)
+	}
+	if plan := converge(t, eng, p, convergence.UpOptions{}); !plan.Empty() {
+		t.Errorf("after recreate, plan:\n%s", plan)
+	}
+}

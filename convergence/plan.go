@@ -12,7 +12,8 @@ type Kind int
 
 // Action kinds. Each names what happens to one engine object.
 const (
-	CreateNetwork Kind = iota
+	CreateNetwork   Kind = iota
+	RecreateNetwork      // replace a network whose configuration changed, keeping its containers
 	CreateVolume
 	CreateContainer   // create (and start unless NoStart) a new replica
 	RecreateContainer // replace a replica whose config or image changed
@@ -26,6 +27,7 @@ const (
 
 var kindNames = map[Kind]string{
 	CreateNetwork:     "create network",
+	RecreateNetwork:   "recreate network",
 	CreateVolume:      "create volume",
 	CreateContainer:   "create container",
 	RecreateContainer: "recreate container",
@@ -60,6 +62,9 @@ type Action struct {
 	// PublishesPorts marks containers whose start may race on the engine's
 	// port allocator.
 	PublishesPorts bool
+	// Attached are the containers a network recreate detaches and
+	// reattaches.
+	Attached []AttachedContainer
 	// NetworkID names the network to remove when the name is ambiguous.
 	NetworkID string
 	// NetworkSpec and VolumeSpec hold what to create.
@@ -84,6 +89,14 @@ type Action struct {
 	// Conditions are the depends_on conditions (healthy, completed) that
 	// must hold before the container starts.
 	Conditions []project.Dependency
+}
+
+// AttachedContainer is a container on a network being recreated.
+type AttachedContainer struct {
+	ID       string
+	Name     string
+	Running  bool
+	Endpoint Endpoint
 }
 
 // NetworkEndpoint is a network to connect and the endpoint settings.

@@ -119,22 +119,48 @@ func (pl *planner) planNetworks(inScope map[string]bool) {
 		if n.External || !used[n.Key] || existing[n.Name] {
 			continue
 		}
-		spec := &NetworkSpec{
-			Name: n.Name, Driver: n.Driver, DriverOpts: n.DriverOpts,
-			Labels: pl.p.NetworkLabels(n), Internal: n.Internal,
-			Attachable: n.Attachable, EnableIPv6: n.EnableIPv6, IPAM: n.IPAM,
-		}
-		pl.prereq = append(pl.prereq, pl.add(Action{Kind: CreateNetwork, Name: n.Name, Reason: "missing", NetworkSpec: spec}))
+		pl.prereq = append(pl.prereq, pl.add(Action{Kind: CreateNetwork, Name: n.Name, Reason: "missing", NetworkSpec: pl.networkSpec(n)}))
 	}
 	for _, n := range pl.obs.Networks {
 		key := n.Labels[project.LabelNetwork]
-		if want, ok := pl.p.Network(key); ok && !want.External && want.Name == n.Name &&
-			want.ConfigHash != "" && n.Labels[project.LabelConfigHash] != "" &&
-			n.Labels[project.LabelConfigHash] != want.ConfigHash {
-			pl.plan.Warnings = append(pl.plan.Warnings, fmt.Sprintf(
-				"network %q configuration changed; mycompose does not recreate networks yet: run down, then up, to apply it", n.Name))
+		want, ok := pl.p.Network(key)
+		if !ok || want.External || want.Name != n.Name || !used[key] || want.ConfigHash == "" ||
+			n.Labels[project.LabelConfigHash] == "" || n.Labels[project.LabelConfigHash] == want.ConfigHash {
+			continue
 		}
+		spec := pl.networkSpec(want)
+		pl.prereq = append(pl.prereq, pl.add(Action{Kind: RecreateNetwork, Name: n.Name, NetworkID: n.ID,
+			Reason: "config changed", NetworkSpec: spec, Attached: pl.attached(n.Name)}))
 	}
+}
+
+func (pl *planner) networkSpec(n *project.Network) *NetworkSpec {
+	return &NetworkSpec{
+		Name: n.Name, Driver: n.Driver, DriverOpts: n.DriverOpts,
+		Labels: pl.p.NetworkLabels(n), Internal: n.Internal,
+		Attachable: n.Attachable, EnableIPv6: n.EnableIPv6, IPAM: n.IPAM,
+	}
+}
+
+// attached lists the project's containers on a network, with the endpoint
+// each must get back.
+func (pl *planner) attached(network string) []AttachedContainer {
+	var out []AttachedContainer
+	for _, c := range sortedContainers(pl.obs.Containers) {
+		if _, on := c.Networks[network]; !on {
+			continue
+		}
+		ac := AttachedContainer{ID: c.ID, Name: c.Name, Running: c.State == "running"}
+		if svc, ok := pl.p.Service(c.Labels[project.LabelService]); ok {
+			for _, att := range svc.Networks {
+				if att.Name == network {
+					ac.Endpoint = containerEndpoint(svc, att, c.Name)
+				}
+			}
+		}
+		out = append(out, ac)
+	}
+	return out
 }
 
 func (pl *planner) planVolumes() {

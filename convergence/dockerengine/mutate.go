@@ -164,6 +164,12 @@ func (e *Engine) ConnectNetwork(ctx context.Context, networkName, containerID st
 	return e.fail(err, fmt.Sprintf("connect container %q to network %q", containerID, networkName), false)
 }
 
+// DisconnectNetwork detaches a container from a network, forcibly.
+func (e *Engine) DisconnectNetwork(ctx context.Context, networkName, containerID string) error {
+	err := e.cli.NetworkDisconnect(ctx, networkName, containerID, true)
+	return e.fail(err, fmt.Sprintf("disconnect container %q from network %q", containerID, networkName), false)
+}
+
 // RemoveImage removes an image without force, pruning untagged parents.
 func (e *Engine) RemoveImage(ctx context.Context, ref string) error {
 	_, err := e.cli.ImageRemove(ctx, ref, image.RemoveOptions{Force: false, PruneChildren: true})

@@ -213,6 +213,27 @@ func (e *Engine) ConnectNetwork(_ context.Context, network, id string, _ converg
 	return nil
 }
 
+// DisconnectNetwork implements convergence.Engine.
+func (e *Engine) DisconnectNetwork(_ context.Context, network, id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.container(id)
+	if err != nil {
+		return err
+	}
+	name := network
+	for _, n := range e.networks {
+		if n.ID == network {
+			name = n.Name
+		}
+	}
+	if err := e.record("disconnect container %s from %s", c.Name, name); err != nil {
+		return err
+	}
+	delete(c.Networks, name)
+	return nil
+}
+
 // RemoveImage implements convergence.Engine.
 func (e *Engine) RemoveImage(_ context.Context, ref string) error {
 	e.mu.Lock()
