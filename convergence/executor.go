@@ -163,6 +163,12 @@ func (r *applyRun) action(i int) error {
 		err = r.recreateNetwork(a)
 	case CreateVolume:
 		err = r.createVolume(a)
+	case RecreateVolume:
+		if err = r.wait(a.After); err == nil {
+			if err = r.removeVolume(a); err == nil {
+				err = r.createVolume(a)
+			}
+		}
 	case CreateContainer, RecreateContainer:
 		err = r.createContainer(a)
 	case StartContainer:
@@ -193,7 +199,7 @@ func (r *applyRun) action(i int) error {
 		switch a.Kind {
 		case CreateNetwork, RecreateNetwork, RemoveNetwork:
 			object = "Network"
-		case CreateVolume, RemoveVolume:
+		case CreateVolume, RecreateVolume, RemoveVolume:
 			object = "Volume"
 		}
 		r.emit(object, a.Name, "Error", err.Error())

@@ -15,6 +15,7 @@ const (
 	CreateNetwork   Kind = iota
 	RecreateNetwork      // replace a network whose configuration changed, keeping its containers
 	CreateVolume
+	RecreateVolume    // remove and create a volume whose configuration changed (consented)
 	CreateContainer   // create (and start unless NoStart) a new replica
 	RecreateContainer // replace a replica whose config or image changed
 	StartContainer    // start an existing stopped replica
@@ -29,6 +30,7 @@ var kindNames = map[Kind]string{
 	CreateNetwork:     "create network",
 	RecreateNetwork:   "recreate network",
 	CreateVolume:      "create volume",
+	RecreateVolume:    "recreate volume",
 	CreateContainer:   "create container",
 	RecreateContainer: "recreate container",
 	StartContainer:    "start container",
@@ -112,6 +114,10 @@ type Plan struct {
 	Project  string
 	Actions  []Action
 	Warnings []string
+	// VolumeChanges are existing volumes whose configuration changed.
+	// Recreating them deletes their data, so the plan only does it with
+	// UpOptions.RecreateVolumes; the caller asks the user first.
+	VolumeChanges []string
 }
 
 // Empty reports whether the plan changes nothing.

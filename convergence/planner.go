@@ -31,7 +31,10 @@ type UpOptions struct {
 	RemoveOrphans    bool
 	IgnoreOrphans    bool
 	RenewAnonVolumes bool
-	Timeout          *time.Duration
+	// RecreateVolumes consents to recreating volumes whose configuration
+	// changed, which deletes their data (up -y).
+	RecreateVolumes bool
+	Timeout         *time.Duration
 }
 
 // planner carries the state of one PlanUp call.
@@ -48,6 +51,8 @@ type planner struct {
 	// removals of containers an interrupted recreate left: a new container
 	// for that number may reuse their temporary name, so it waits for them.
 	leftovers map[int][]int
+	// volRecreate maps volumes being recreated to their action.
+	volRecreate map[string]int
 }
 
 // PlanUp computes the actions that converge the engine to the project. It is
@@ -168,14 +173,48 @@ func (pl *planner) planVolumes() {
 	for _, v := range pl.obs.Volumes {
 		existing[v.Name] = true
 	}
+	pl.volRecreate = map[string]int{}
 	for i := range pl.p.Volumes {
 		v := &pl.p.Volumes[i]
+		if !v.External && existing[v.Name] && pl.volumeChanged(v) {
+			pl.plan.VolumeChanges = append(pl.plan.VolumeChanges, v.Name)
+			if pl.opts.RecreateVolumes {
+				spec := &VolumeSpec{Name: v.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: pl.p.VolumeLabels(v)}
+				i := pl.add(Action{Kind: RecreateVolume, Name: v.Name, Reason: "config changed, data deleted with consent", VolumeSpec: spec})
+				pl.volRecreate[v.Name] = i
+				pl.prereq = append(pl.prereq, i)
+			}
+			continue
+		}
 		if v.External || existing[v.Name] {
 			continue
 		}
 		spec := &VolumeSpec{Name: v.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: pl.p.VolumeLabels(v)}
 		pl.prereq = append(pl.prereq, pl.add(Action{Kind: CreateVolume, Name: v.Name, Reason: "missing", VolumeSpec: spec}))
 	}
+}
+
+// volumeChanged reports whether the observed volume was created from
+// another configuration. A volume without our hash label (created by hand or
+// by an older tool) is taken as it is.
+func (pl *planner) volumeChanged(v *project.Volume) bool {
+	for _, o := range pl.obs.Volumes {
+		if o.Name == v.Name {
+			have := o.Labels[project.LabelConfigHash]
+			return have != "" && v.ConfigHash != "" && have != v.ConfigHash
+		}
+	}
+	return false
+}
+
+// usesRecreatedVolume returns the first volume being recreated that c mounts.
+func (pl *planner) usesRecreatedVolume(c Container) (string, bool) {
+	for _, m := range c.Mounts {
+		if _, ok := pl.volRecreate[m.Name]; ok && m.Type == project.MountVolume {
+			return m.Name, true
+		}
+	}
+	return "", false
 }
 
 // replica is an observed container of a service with the facts the planner
@@ -221,7 +260,8 @@ func (pl *planner) planService(svc *project.Service) error {
 	}
 	needsImage := len(keep) < svc.Replicas
 	for _, r := range keep {
-		if r.obsolete != "" && !pl.opts.NoRecreate {
+		_, onVolume := pl.usesRecreatedVolume(r.c)
+		if (r.obsolete != "" && !pl.opts.NoRecreate) || onVolume {
 			needsImage = true
 		}
 	}
@@ -231,6 +271,15 @@ func (pl *planner) planService(svc *project.Service) error {
 	}
 	var idx []int
 	for _, r := range keep {
+		if vol, ok := pl.usesRecreatedVolume(r.c); ok {
+			// The volume can only be removed once no container uses it:
+			// remove the replica, then create it again on the new volume.
+			ri := pl.add(Action{Kind: RemoveContainer, Name: r.c.Name, ContainerID: r.c.ID, Service: svc.Name, Number: r.number,
+				Reason: "volume " + vol + " is recreated", Timeout: pl.opts.Timeout})
+			pl.plan.Actions[pl.volRecreate[vol]].After = append(pl.plan.Actions[pl.volRecreate[vol]].After, ri)
+			idx = append(idx, pl.planCreate(svc, r.number, imageID, "volume "+vol+" recreated", nil))
+			continue
+		}
 		if i, ok := pl.planReplica(svc, r, imageID); ok {
 			idx = append(idx, i)
 		}

@@ -259,3 +259,54 @@ remove volume p_data (down --volumes)`
 		t.Error("down of nothing is not empty")
 	}
 }
+
+func TestPlanUpVolumeChangeNeedsConsent(t *testing.T) {
+	s := svc("db", 1)
+	s.Container.Mounts = []project.Mount{{Type: project.MountVolume, Source: "p_data", Target: "/data"}}
+	p := proj(s)
+	p.Volumes = []project.Volume{{Key: "data", Name: "p_data", ConfigHash: "new"}}
+	db := running("db", 1)
+	db.Mounts = []ContainerMount{{Type: "volume", Name: "p_data", Destination: "/data"}}
+	obs := observed(db)
+	obs.Volumes = []Volume{{Name: "p_data", Labels: map[string]string{project.LabelConfigHash: "old"}}}
+
+	plan, err := PlanUp(p, obs, UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Empty() || len(plan.VolumeChanges) != 1 || plan.VolumeChanges[0] != "p_data" {
+		t.Errorf("without consent: plan %q, volume changes %v", plan.String(), plan.VolumeChanges)
+	}
+
+	plan, err = PlanUp(p, obs, UpOptions{RecreateVolumes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `recreate volume p_data (config changed, data deleted with consent)
+remove container p-db-1 (volume p_data is recreated)
+create container p-db-1 (volume p_data recreated)`
+	if got := strings.TrimSpace(plan.String()); got != want {
+		t.Errorf("with consent:\n%s\nwant:\n%s", got, want)
+	}
+	if a := plan.Actions[0]; len(a.After) != 1 || a.After[0] != 1 {
+		t.Errorf("volume recreate waits for %v, want the container removal", a.After)
+	}
+	if a := plan.Actions[2]; !containsInt(a.CreateAfter, 0) {
+		t.Errorf("new container creates after %v, want the volume", a.CreateAfter)
+	}
+
+	// A volume without our hash label (made by hand) is used as it is.
+	obs.Volumes[0].Labels = nil
+	if plan, _ := PlanUp(p, obs, UpOptions{}); len(plan.VolumeChanges) != 0 {
+		t.Errorf("unlabelled volume reported as changed")
+	}
+}
+
+func containsInt(list []int, x int) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

@@ -22,6 +22,7 @@ type upOptions struct {
 	NoDeps           bool
 	Timeout          int
 	RenewAnonVolumes bool
+	Yes              bool
 	Wait             bool
 	WaitTimeout      int
 	timeoutSet       bool
@@ -47,6 +48,7 @@ func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.NoDeps, "no-deps", false, "do not start linked services")
 	f.IntVarP(&o.Timeout, "timeout", "t", 0, "shutdown timeout in seconds for containers that are replaced or removed")
 	f.BoolVarP(&o.RenewAnonVolumes, "renew-anon-volumes", "V", false, "recreate anonymous volumes instead of reusing data from the previous containers")
+	f.BoolVarP(&o.Yes, "yes", "y", false, `assume "yes" to prompts: recreate volumes whose configuration changed (their data is lost)`)
 	f.BoolVar(&o.Wait, "wait", false, "wait for services to be running and healthy (or completed, for one-shot services); implies --detach")
 	f.IntVar(&o.WaitTimeout, "wait-timeout", 0, "maximum seconds to wait with --wait (0: no limit)")
 	return cmd
@@ -89,6 +91,7 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 		RemoveOrphans:    o.RemoveOrphans || envBool(deps.Environ, "COMPOSE_REMOVE_ORPHANS"),
 		IgnoreOrphans:    envBool(deps.Environ, "COMPOSE_IGNORE_ORPHANS"),
 		RenewAnonVolumes: o.RenewAnonVolumes,
+		RecreateVolumes:  o.Yes,
 		Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
 	}
 	if err := converge(ctx, deps, g, p, opts); err != nil || !o.Wait || g.DryRun {
@@ -137,6 +140,12 @@ func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Proj
 		return err
 	}
 	plan, err := convergence.PlanUp(p, obs, opts)
+	if err == nil && len(plan.VolumeChanges) > 0 && !opts.RecreateVolumes && !g.DryRun {
+		if err = confirmVolumeChanges(deps, plan.VolumeChanges); err == nil {
+			opts.RecreateVolumes = true
+			plan, err = convergence.PlanUp(p, obs, opts)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -150,6 +159,9 @@ func apply(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, plan *
 		fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", w)
 	}
 	if g.DryRun {
+		for _, v := range plan.VolumeChanges {
+			fmt.Fprintf(deps.Stderr, "WARN[0000] volume %q exists with a different configuration: up would ask before recreating it (its data would be lost)\n", v)
+		}
 		fmt.Fprintln(deps.Stderr, "DRY-RUN MODE: nothing is changed")
 		for _, a := range plan.Actions {
 			fmt.Fprintln(deps.Stdout, a.String())
