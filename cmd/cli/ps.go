@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"text/template"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,7 +48,9 @@ func newPsCommand(deps *Deps, g *globalOptions) *cobra.Command {
 
 func (o *psOptions) validate() error {
 	if o.Format != "table" && o.Format != "json" {
-		return usageError{fmt.Errorf("invalid --format %q: use table or json", o.Format)}
+		if _, err := template.New("format").Parse(o.Format); err != nil {
+			return usageError{fmt.Errorf("invalid --format %q: use table, json or a Go template such as '{{.Name}}': %v", o.Format, err)}
+		}
 	}
 	for _, s := range o.Status {
 		if !contains(containerStates, s) {
@@ -93,8 +96,10 @@ func runPs(ctx context.Context, deps *Deps, g *globalOptions, o *psOptions, args
 		}
 	case o.Format == "json":
 		return printPsJSON(deps.Stdout, name, shown)
-	default:
+	case o.Format == "table":
 		printPsTable(deps.Stdout, shown)
+	default:
+		return printPsTemplate(deps.Stdout, o.Format, name, shown)
 	}
 	return nil
 }
@@ -173,6 +178,33 @@ type psPublisher struct {
 // printPsJSON prints one JSON object per line, as Docker Compose v2 does.
 func printPsJSON(w io.Writer, projectName string, cs []convergence.Container) error {
 	enc := json.NewEncoder(w)
+	for _, e := range psEntries(projectName, cs) {
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printPsTemplate renders each container with a Go template over the JSON
+// entry's fields, as `docker compose ps --format '{{.Name}}'` does.
+func printPsTemplate(w io.Writer, format, projectName string, cs []convergence.Container) error {
+	tmpl, err := template.New("format").Parse(format)
+	if err != nil {
+		return err
+	}
+	for _, e := range psEntries(projectName, cs) {
+		if err := tmpl.Execute(w, e); err != nil {
+			return fmt.Errorf("--format: %w", err)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// psEntries converts containers to ps entries.
+func psEntries(projectName string, cs []convergence.Container) []psEntry {
+	out := make([]psEntry, 0, len(cs))
 	for _, c := range cs {
 		n, _ := strconv.Atoi(c.Labels[project.LabelNumber])
 		e := psEntry{
@@ -190,11 +222,9 @@ func printPsJSON(w io.Writer, projectName string, cs []convergence.Container) er
 		for _, p := range c.Ports {
 			e.Publishers = append(e.Publishers, psPublisher{URL: p.IP, TargetPort: p.PrivatePort, PublishedPort: p.PublicPort, Protocol: p.Type})
 		}
-		if err := enc.Encode(e); err != nil {
-			return err
-		}
+		out = append(out, e)
 	}
-	return nil
+	return out
 }
 
 func health(status string) string {

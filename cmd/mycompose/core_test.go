@@ -228,6 +228,9 @@ func TestPsAndConfig(t *testing.T) {
 	if r := h.ok("ps", "-q", "web"); strings.TrimSpace(r.stdout) != cs[h.project+"-web-1"].ID {
 		t.Errorf("ps -q web = %q", r.stdout)
 	}
+	if r := h.ok("ps", "--format", "{{.Service}}-{{.Number}} {{.State}}"); r.stdout != "db-1 running\nweb-1 running\nworker-1 running\n" {
+		t.Errorf("ps --format template = %q", r.stdout)
+	}
 	if r := h.ok("ps", "--services"); r.stdout != "db\nweb\nworker\n" {
 		t.Errorf("ps --services = %q", r.stdout)
 	}
