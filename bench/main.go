@@ -1,0 +1,202 @@
+// Command bench measures mycompose against its peers (docker-compose v1 and
+// `docker compose` v2 when present) and against the floor: the same engine
+// work issued straight through the engine API with everything in flight and
+// no compose logic, so that each scenario's physical limit is measured in
+// the same run. See bench/RESULTS.md for the output.
+//
+//	go run ./bench -out bench/RESULTS.md [-reps 3] [-scenarios 1,2,...]
+//	    [-tools mycompose,docker-compose,floor] [-quick]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mycompose/mycompose/convergence/dockerengine"
+)
+
+// testImage is built offline by scripts/test-images.sh; nothing is pulled.
+const testImage = "mycompose-test/busybox:latest"
+
+// config is the parsed command line.
+type config struct {
+	out       string
+	reps      int
+	scenarios []int // selection numbers 1..8; empty: all
+	tools     []string
+	quick     bool
+	bin       string // mycompose binary; empty: built from the module
+	log       io.Writer
+}
+
+func main() {
+	var cfg config
+	var scen, tools string
+	flag.StringVar(&cfg.out, "out", "bench/RESULTS.md", "Markdown results file; growth.png is written next to it")
+	flag.IntVar(&cfg.reps, "reps", 3, "repetitions per tool and scenario")
+	flag.StringVar(&scen, "scenarios", "", "comma-separated scenario numbers 1-8 (default: all)")
+	flag.StringVar(&tools, "tools", "", "comma-separated tools: mycompose, docker-compose, docker-compose-v2, floor (default: all present)")
+	flag.BoolVar(&cfg.quick, "quick", false, "small sizes, for a smoke run")
+	flag.StringVar(&cfg.bin, "bin", "", "mycompose binary to measure (default: go build ./cmd/mycompose into a temp dir)")
+	flag.Parse()
+	var err error
+	if cfg.scenarios, err = parseInts(scen); err != nil {
+		fatal(err)
+	}
+	if tools != "" {
+		cfg.tools = strings.Split(tools, ",")
+	}
+	cfg.log = os.Stdout
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := run(ctx, cfg)
+	if err != nil {
+		fatal(err)
+	}
+	if n := res.failures(); n > 0 {
+		fmt.Fprintf(os.Stderr, "bench: %d run(s) failed their correctness check (see %s)\n", n, cfg.out)
+		os.Exit(1)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > 8 {
+			return nil, fmt.Errorf("-scenarios: %q is not a scenario number 1-8", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// run executes the benchmark and writes the report; it returns the results
+// even when some runs failed their checks.
+func run(ctx context.Context, cfg config) (*results, error) {
+	if cfg.reps < 1 {
+		return nil, fmt.Errorf("-reps must be at least 1")
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureImage(root); err != nil {
+		return nil, err
+	}
+	bin := cfg.bin
+	if bin == "" {
+		tmp, err := os.MkdirTemp("", "mcbench-bin")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		bin = filepath.Join(tmp, "mycompose")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/mycompose")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build ./cmd/mycompose: %v\n%s", err, out)
+		}
+	}
+	tools, err := selectTools(cfg.tools, bin)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := dockerengine.New("")
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+	if err := eng.Ping(ctx); err != nil {
+		return nil, err
+	}
+	scens := selectScenarios(cfg.scenarios, cfg.quick)
+	res := &results{cfg: cfg, tools: tools, scenarios: scens, started: time.Now(), env: describeMachine(tools)}
+	total := len(scens) * cfg.reps * len(tools)
+	done := 0
+	fmt.Fprintf(cfg.log, "bench: %d scenarios x %d reps x %d tools (%s) = %d runs\n",
+		len(scens), cfg.reps, len(tools), toolNames(tools), total)
+	// Repetitions outermost: a burst of foreign load on the shared engine
+	// then hits one repetition of many scenarios, not every repetition of one.
+	for rep := 1; rep <= cfg.reps; rep++ {
+		for _, sc := range scens {
+			for _, t := range tools {
+				if err := ctx.Err(); err != nil {
+					return res, err
+				}
+				done++
+				r := &runner{eng: eng, sc: sc, tool: t}
+				s, err := r.do(ctx)
+				status := "ok"
+				if err != nil {
+					status = "FAIL: " + firstLine(err.Error())
+				}
+				res.add(sc, t, s, err)
+				res.loads = append(res.loads, load1())
+				fmt.Fprintf(cfg.log, "[%3d/%d] %-5s %-15s rep %d/%d %8.3fs  cpu %6.3fs  %s\n",
+					done, total, sc.id, t.name, rep, cfg.reps, s.wall.Seconds(), s.cpu.Seconds(), status)
+			}
+		}
+	}
+	res.finished = time.Now()
+	if err := res.write(cfg.out); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(cfg.log, "bench: wrote %s in %s\n", cfg.out, res.finished.Sub(res.started).Round(time.Second))
+	return res, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// moduleRoot finds the directory holding go.mod, from the working directory up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// ensureImage builds the offline test images when they are missing.
+func ensureImage(root string) error {
+	if exec.Command("docker", "image", "inspect", testImage).Run() == nil {
+		return nil
+	}
+	cmd := exec.Command(filepath.Join(root, "scripts", "test-images.sh"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the test images: %v\n%s", err, out)
+	}
+	return nil
+}

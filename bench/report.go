@@ -1,0 +1,284 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// cell is every run of one tool on one scenario.
+type cell struct {
+	samples []sample // successful runs
+	fails   []string
+}
+
+type results struct {
+	cfg       config
+	tools     []*tool
+	scenarios []*scenario
+	cells     map[string]*cell // scenario id + "\x00" + tool name
+	env       string
+	loads     []float64 // 1-minute load average after each run
+	started   time.Time
+	finished  time.Time
+}
+
+func (r *results) cell(sc *scenario, t *tool) *cell {
+	if r.cells == nil {
+		r.cells = map[string]*cell{}
+	}
+	k := sc.id + "\x00" + t.name
+	if r.cells[k] == nil {
+		r.cells[k] = &cell{}
+	}
+	return r.cells[k]
+}
+
+func (r *results) add(sc *scenario, t *tool, s sample, err error) {
+	c := r.cell(sc, t)
+	if err != nil {
+		c.fails = append(c.fails, err.Error())
+		return
+	}
+	c.samples = append(c.samples, s)
+}
+
+func (r *results) failures() int {
+	n := 0
+	for _, c := range r.cells {
+		n += len(c.fails)
+	}
+	return n
+}
+
+func (c *cell) ok() bool { return len(c.samples) > 0 }
+
+// stats returns min and median wall seconds and median CPU seconds.
+func (c *cell) stats() (lo, med, cpu float64) {
+	var walls, cpus []float64
+	for _, s := range c.samples {
+		walls = append(walls, s.wall.Seconds())
+		cpus = append(cpus, s.cpu.Seconds())
+	}
+	return slices.Min(walls), median(walls), median(cpus)
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// floorStats returns the floor's min and median for the scenario, zeros
+// when the floor did not run.
+func (r *results) floorStats(sc *scenario) (lo, med float64) {
+	for _, t := range r.tools {
+		if t.isFloor() {
+			if c := r.cell(sc, t); c.ok() {
+				lo, med, _ = c.stats()
+			}
+		}
+	}
+	return lo, med
+}
+
+func ratio(x, floor float64) string {
+	if floor <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", x/floor)
+}
+
+// describeMachine returns the report's header lines.
+func describeMachine(tools []*tool) string {
+	cpu := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(string(data), "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.1f GiB RAM", float64(kb)/(1<<20))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "- Machine: %s, %d cores%s, Linux %s\n", cpu, runtime.NumCPU(), mem, output("uname", "-r"))
+	fmt.Fprintf(&b, "- Engine: Docker %s, storage driver %s\n",
+		output("docker", "version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"),
+		output("docker", "info", "--format", "{{.Driver}}"))
+	b.WriteString("- Tools: ")
+	for i, t := range tools {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%s)", t.name, t.version)
+	}
+	if !slices.ContainsFunc(tools, func(t *tool) bool { return t.name == "docker compose" }) {
+		b.WriteString("; `docker compose` v2 not measured (absent or not selected)")
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "- At the start: %d other containers on the engine, load average %s\n",
+		len(strings.Fields(output("docker", "ps", "-aq"))), loadavg())
+	return b.String()
+}
+
+// write renders the Markdown report and, with scenario 8, the growth plot.
+func (r *results) write(out string) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# mycompose benchmark\n\n")
+	fmt.Fprintf(&b, "- Date: %s, %s wall\n", r.started.UTC().Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
+	b.WriteString(r.env)
+	if len(r.loads) > 0 {
+		fmt.Fprintf(&b, "- 1-minute load average after each run: median %.1f, max %.1f (the engine and the machine are shared)\n",
+			median(r.loads), slices.Max(r.loads))
+		if median(r.loads) > float64(runtime.NumCPU()) {
+			b.WriteString("- **Warning: the machine was busy with other work during the run; single runs vary by tens of\n" +
+				"  percent, so read the ratios as ±0.3 and prefer the min columns. Re-run on a quiet machine for finer numbers.**\n")
+		}
+	}
+	mode := ""
+	if r.cfg.quick {
+		mode = " (quick mode: small sizes)"
+	}
+	fmt.Fprintf(&b, "- Repetitions: %d per tool and scenario%s, interleaved tool by tool\n\n", r.cfg.reps, mode)
+	b.WriteString("Each run uses a fresh project (`mcbench-<scenario>-<tool>-<rand>`), an untimed setup, one timed step and a\n" +
+		"correctness check (right containers running under the tool's names, nothing recreated that should not be),\n" +
+		"then removes everything carrying the project label. Seconds are wall time of the client process; CPU is\n" +
+		"user+sys of the client process (floor: of the in-process floor calls), median. `× floor` is the tool's\n" +
+		"min / the floor's min, and median / the floor's median.\n" +
+		"docker-compose v1 has no `scale` command: its 4b row runs `up -d --scale`.\n\n")
+	b.WriteString("| # | Scenario | Tool | min s | median s | × floor min | × floor median | CPU s | checks |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---|\n")
+	for _, sc := range r.scenarios {
+		flMin, fl := r.floorStats(sc)
+		for _, t := range r.tools {
+			c := r.cell(sc, t)
+			checks := fmt.Sprintf("%d/%d ok", len(c.samples), len(c.samples)+len(c.fails))
+			if !c.ok() {
+				fmt.Fprintf(&b, "| %s | %s | %s | – | – | – | – | – | %s |\n", sc.id, sc.title, t.name, checks)
+				continue
+			}
+			lo, med, cpu := c.stats()
+			fmt.Fprintf(&b, "| %s | %s | %s | %.3f | %.3f | %s | %s | %.3f | %s |\n",
+				sc.id, sc.title, t.name, lo, med, ratio(lo, flMin), ratio(med, fl), cpu, checks)
+		}
+	}
+	b.WriteString("\nThe floor per scenario: 1, 6, 7: network create, then every container's create+start in flight " +
+		"(6: each start waits for its dependency's start; 7: starts retried on the engine's port-allocator race); " +
+		"2: one list call; 3: list, then stop+remove+create+start of one container; 4, 8: list, then create+start of " +
+		"the added replicas in flight; 5: list, stop+remove of every container in flight, network remove.\n")
+	growth := r.growth()
+	if len(growth) > 0 {
+		b.WriteString("\n## Growth (scenario 8): seconds per added container\n\n")
+		b.WriteString("| replicas | Tool | median s | s / added container | × floor |\n|---:|---|---:|---:|---:|\n")
+		for _, sc := range growth {
+			_, fl := r.floorStats(sc)
+			for _, t := range r.tools {
+				if c := r.cell(sc, t); c.ok() {
+					_, med, _ := c.stats()
+					fmt.Fprintf(&b, "| %d | %s | %.3f | %.3f | %s |\n", sc.n, t.name, med, med/float64(sc.added), ratio(med, fl))
+				}
+			}
+		}
+		png := filepath.Join(filepath.Dir(out), "growth.png")
+		if err := r.plot(growth, png); err != nil {
+			return err
+		}
+		b.WriteString("\n![seconds against replicas](growth.png)\n")
+	}
+	var fails []string
+	for _, sc := range r.scenarios {
+		for _, t := range r.tools {
+			for _, f := range r.cell(sc, t).fails {
+				fails = append(fails, fmt.Sprintf("- %s / %s:\n\n```\n%s\n```\n", sc.id, t.name, tail(f, 8)))
+			}
+		}
+	}
+	if len(fails) > 0 {
+		b.WriteString("\n## Failed runs\n\n" + strings.Join(fails, "\n"))
+	}
+	return os.WriteFile(out, []byte(b.String()), 0o644)
+}
+
+func (r *results) growth() []*scenario {
+	var out []*scenario
+	for _, sc := range r.scenarios {
+		if sc.n > 0 {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// plot draws median seconds against replicas, one line per tool.
+func (r *results) plot(growth []*scenario, path string) error {
+	p := plot.New()
+	p.Title.Text = "Scenario 8: up -d --scale web=N from 1 (median of the runs)"
+	p.X.Label.Text = "replicas N"
+	p.Y.Label.Text = "seconds"
+	p.X.Min, p.Y.Min = 0, 0
+	var ticks []plot.Tick
+	for _, sc := range growth {
+		ticks = append(ticks, plot.Tick{Value: float64(sc.n), Label: fmt.Sprint(sc.n)})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	var lines []any
+	for _, t := range r.tools {
+		var xys plotter.XYs
+		for _, sc := range growth {
+			if c := r.cell(sc, t); c.ok() {
+				_, med, _ := c.stats()
+				xys = append(xys, plotter.XY{X: float64(sc.n), Y: med})
+			}
+		}
+		if len(xys) > 0 {
+			lines = append(lines, t.name, xys)
+		}
+	}
+	if err := plotutil.AddLinePoints(p, lines...); err != nil {
+		return err
+	}
+	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+}
+
+// load1 returns the 1-minute load average.
+func load1() float64 {
+	var l float64
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Sscanf(string(data), "%f", &l)
+	}
+	return l
+}
+
+// loadavg returns the 1, 5 and 15 minute load averages.
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/convergence/dockerengine"
+)
+
+// command every benchmark container runs: exits promptly on SIGTERM.
+var command = []string{"sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"}
+
+// svcDef is one service of a generated project.
+type svcDef struct {
+	name      string
+	replicas  int    // desired replicas (the CLI tools get it through --scale)
+	rev       string // value of BENCH_REV in the environment
+	port      bool   // publishes container port 80 on an engine-assigned host port
+	dependsOn string
+}
+
+// model is a generated project.
+type model []svcDef
+
+func (m model) clone() model { return slices.Clone(m) }
+
+func (m model) service(name string) *svcDef {
+	for i := range m {
+		if m[i].name == name {
+			return &m[i]
+		}
+	}
+	return nil
+}
+
+// yaml renders the compose file. Replicas are not written: the tools get
+// them through --scale, as a user scaling a service would.
+func (m model) yaml() string {
+	var b strings.Builder
+	b.WriteString("services:\n")
+	for _, s := range m {
+		fmt.Fprintf(&b, "  %s:\n    image: %s\n", s.name, testImage)
+		quoted := make([]string, len(command))
+		for i, a := range command {
+			quoted[i] = strconv.Quote(a)
+		}
+		fmt.Fprintf(&b, "    command: [%s]\n", strings.Join(quoted, ", "))
+		b.WriteString("    stop_grace_period: 1s\n")
+		fmt.Fprintf(&b, "    environment:\n      BENCH_REV: %q\n", s.rev)
+		if s.port {
+			b.WriteString("    ports: [\"80\"]\n")
+		}
+		if s.dependsOn != "" {
+			fmt.Fprintf(&b, "    depends_on: [%s]\n", s.dependsOn)
+		}
+	}
+	return b.String()
+}
+
+// services returns n independent services s01..sNN.
+func services(n int, port bool) model {
+	m := make(model, n)
+	for i := range m {
+		m[i] = svcDef{name: fmt.Sprintf("s%02d", i+1), replicas: 1, rev: "1", port: port}
+	}
+	return m
+}
+
+// chain returns n services, each depending on the previous one.
+func chain(n int) model {
+	m := services(n, false)
+	for i := 1; i < n; i++ {
+		m[i].dependsOn = m[i-1].name
+	}
+	return m
+}
+
+func web() model { return model{{name: "web", replicas: 1, rev: "1"}} }
+
+// Timed operations.
+const (
+	opUp      = "up -d"
+	opUpScale = "up -d --scale"
+	opScale   = "scale"
+	opDown    = "down"
+)
+
+// scenario is one measured step with its setup and its correctness check.
+type scenario struct {
+	sel   int    // number for -scenarios
+	id    string // row label: "1", "4a", "8"...
+	title string
+	start model  // the project as set up (or to bring up, when cold)
+	cold  bool   // no setup: the timed step brings the project up
+	setup int    // web replicas at setup (scale scenarios)
+	op    string // timed operation
+	scale int    // web replicas requested by the timed step
+	// changed is the service whose environment changes between setup and
+	// the timed step: exactly its container must be recreated.
+	changed string
+	ports   bool // check: every container publishes 80/tcp on a host port
+	order   bool // check: containers started in dependency order
+	n       int  // replicas for the growth plot (scenario 8)
+	added   int  // containers the timed step creates or removes
+}
+
+// selectScenarios returns the scenarios chosen by -scenarios (all when empty).
+func selectScenarios(sel []int, quick bool) []*scenario {
+	svcs, scale, deps, ports, growth := 10, 30, 5, 10, []int{10, 30, 100}
+	if quick {
+		svcs, scale, deps, ports, growth = 4, 6, 3, 3, []int{3, 6}
+	}
+	all := []*scenario{
+		{sel: 1, id: "1", title: fmt.Sprintf("cold `up -d`, %d services", svcs), start: services(svcs, false), cold: true, op: opUp, added: svcs},
+		{sel: 2, id: "2", title: fmt.Sprintf("no-op `up -d`, %d services running", svcs), start: services(svcs, false), op: opUp},
+		{sel: 3, id: "3", title: fmt.Sprintf("`up -d` after one env change (1 recreate of %d)", svcs), start: services(svcs, false), op: opUp, changed: "s01", added: 1},
+		{sel: 4, id: "4a", title: fmt.Sprintf("`up -d --scale web=%d` from 1", scale), start: web(), setup: 1, op: opUpScale, scale: scale, added: scale - 1},
+		{sel: 4, id: "4b", title: fmt.Sprintf("`scale web=%d` from 1", scale), start: web(), setup: 1, op: opScale, scale: scale, added: scale - 1},
+		{sel: 5, id: "5", title: fmt.Sprintf("`down -t 1` of web=%d", scale), start: web(), setup: scale, op: opDown, added: scale},
+		{sel: 6, id: "6", title: fmt.Sprintf("cold `up -d`, depends_on chain of %d", deps), start: chain(deps), cold: true, op: opUp, order: true, added: deps},
+		{sel: 7, id: "7", title: fmt.Sprintf("cold `up -d`, %d services publishing a port", ports), start: services(ports, true), cold: true, op: opUp, ports: true, added: ports},
+	}
+	for _, n := range growth {
+		all = append(all, &scenario{sel: 8, id: fmt.Sprintf("8/%d", n), title: fmt.Sprintf("growth: `up -d --scale web=%d` from 1", n),
+			start: web(), setup: 1, op: opUpScale, scale: n, n: n, added: n - 1})
+	}
+	var out []*scenario
+	for _, sc := range all {
+		if len(sel) == 0 || slices.Contains(sel, sc.sel) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// runner is one run: one tool, one scenario, one fresh project.
+type runner struct {
+	eng     *dockerengine.Engine
+	sc      *scenario
+	tool    *tool
+	project string
+	dir     string
+	m       model // the desired project at the timed step
+	exists  bool  // the project has been set up
+	timed   bool  // the timed step is running
+}
+
+// do sets up, times the step, checks the result and cleans up.
+func (r *runner) do(ctx context.Context) (sample, error) {
+	suffix := make([]byte, 3)
+	rand.Read(suffix)
+	slug := strings.ReplaceAll(r.sc.id, "/", "-")
+	r.project = fmt.Sprintf("mcbench-%s-%s-%s", slug, r.tool.key, hex.EncodeToString(suffix))
+	dir, err := os.MkdirTemp("", r.project)
+	if err != nil {
+		return sample{}, err
+	}
+	r.dir = dir
+	defer os.RemoveAll(dir)
+	defer r.cleanup()
+	r.m = r.sc.start.clone()
+	if r.sc.setup > 0 {
+		r.m.service("web").replicas = r.sc.setup
+	}
+	if err := r.write(); err != nil {
+		return sample{}, err
+	}
+	if !r.sc.cold {
+		if _, err := r.up(ctx, r.sc.setup); err != nil {
+			return sample{}, fmt.Errorf("setup: %w", err)
+		}
+		if err := r.settle(ctx); err != nil {
+			return sample{}, fmt.Errorf("setup: %w", err)
+		}
+		r.exists = true
+	}
+	if r.sc.changed != "" {
+		r.m.service(r.sc.changed).rev = "2"
+		if err := r.write(); err != nil {
+			return sample{}, err
+		}
+	}
+	before, err := r.eng.ListContainers(ctx, r.project)
+	if err != nil {
+		return sample{}, err
+	}
+	var s sample
+	r.timed = true
+	switch r.sc.op {
+	case opUp:
+		s, err = r.up(ctx, 0)
+	case opUpScale, opScale:
+		r.m.service("web").replicas = r.sc.scale
+		if r.sc.op == opScale && !r.tool.noScale && !r.tool.isFloor() {
+			s, err = r.tool.exec(ctx, r.dir, r.project, "scale", fmt.Sprintf("web=%d", r.sc.scale))
+		} else {
+			s, err = r.up(ctx, r.sc.scale)
+		}
+	case opDown:
+		s, err = r.down(ctx)
+	}
+	if err != nil {
+		return s, err
+	}
+	return s, r.check(ctx, before)
+}
+
+func (r *runner) write() error {
+	return os.WriteFile(filepath.Join(r.dir, "compose.yaml"), []byte(r.m.yaml()), 0o644)
+}
+
+// up brings the project to r.m; webScale > 0 is passed as --scale web=N.
+func (r *runner) up(ctx context.Context, webScale int) (sample, error) {
+	if r.tool.isFloor() {
+		return r.floor(ctx, r.floorUp)
+	}
+	args := []string{"up", "-d"}
+	if webScale > 0 {
+		args = append(args, "--scale", fmt.Sprintf("web=%d", webScale))
+	}
+	return r.tool.exec(ctx, r.dir, r.project, args...)
+}
+
+func (r *runner) down(ctx context.Context) (sample, error) {
+	if r.tool.isFloor() {
+		return r.floor(ctx, r.floorDown)
+	}
+	return r.tool.exec(ctx, r.dir, r.project, "down", "-t", "1")
+}
+
+// floor times fn in-process; CPU is this process's rusage over the call.
+func (r *runner) floor(ctx context.Context, fn func(context.Context) error) (sample, error) {
+	cpu0, start := rusageSelf(), time.Now()
+	err := fn(ctx)
+	return sample{wall: time.Since(start), cpu: rusageSelf() - cpu0}, err
+}
+
+// settle waits until every container of the set-up project runs, so that
+// the timed step starts from a steady state.
+func (r *runner) settle(ctx context.Context) error {
+	want := 0
+	for _, s := range r.m {
+		want += s.replicas
+	}
+	var cs []convergence.Container
+	for i := 0; i < 50; i++ {
+		var err error
+		if cs, err = r.eng.ListContainers(ctx, r.project); err != nil {
+			return err
+		}
+		running := 0
+		for _, c := range cs {
+			if c.State == "running" {
+				running++
+			}
+		}
+		if running == want && len(cs) == want {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%d containers after setup, want %d running", len(cs), want)
+}
