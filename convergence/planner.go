@@ -266,8 +266,7 @@ func (pl *planner) planService(svc *project.Service) error {
 		}
 	}
 	if needsImage && imageID == "" {
-		return fmt.Errorf("service %q: image %q is not present on the engine and mycompose does not pull images yet: build or load it (docker build/docker load), then run up again",
-			svc.Name, svc.Container.Image)
+		return MissingImageError(svc)
 	}
 	var idx []int
 	for _, r := range keep {

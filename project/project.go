@@ -84,6 +84,7 @@ const (
 // field. Zero values mean "engine default".
 type ContainerSpec struct {
 	Image      string
+	Platform   string   // os/arch[/variant] from platform:, "" for the engine's own
 	Cmd        []string // nil: the image's CMD
 	Entrypoint []string // nil: the image's ENTRYPOINT
 	Env        []string // KEY=VALUE, sorted

@@ -283,10 +283,12 @@ func TestBadInput(t *testing.T) {
 	h.fails("incompatible", "up", "-d", "--force-recreate", "--no-recreate")
 	h.want()
 
-	if err := os.WriteFile(filepath.Join(h.dir, "compose.yaml"), []byte("services:\n  web:\n    image: mycompose-test/busybox:1.99\n"), 0o644); err != nil {
+	// A missing image is pulled: from a registry on loopback that does not
+	// answer, so that no test sends traffic off this machine.
+	if err := os.WriteFile(filepath.Join(h.dir, "compose.yaml"), []byte("services:\n  web:\n    image: 127.0.0.1:9/mycompose-test/busybox:1.99\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h.fails(`image "mycompose-test/busybox:1.99"`, "up", "-d")
+	h.fails(`127.0.0.1:9/mycompose-test/busybox:1.99`, "up", "-d")
 	h.want()
 	if n := h.networks(); len(n) != 0 {
 		t.Errorf("a failed up created networks: %v", n)

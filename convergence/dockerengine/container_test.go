@@ -330,7 +330,7 @@ func TestCreateContainerMissingImage(t *testing.T) {
 	clean.container(name)
 	ref := "mycompose-test/absent:" + runID
 	_, err := e.CreateContainer(ctx, convergence.CreateSpec{Name: name, Spec: project.ContainerSpec{Image: ref}})
-	want := `create container "` + name + `": image "` + ref + `" not found locally and could not be pulled: no registry is configured for mycompose yet`
+	want := `create container "` + name + `": image "` + ref + `" is not present on the engine: pull it (mycompose pull) and run again`
 	if err == nil || err.Error() != want {
 		t.Errorf("CreateContainer with a missing image: got %v, want %q", err, want)
 	}

@@ -107,10 +107,10 @@ func (e *Engine) CreateContainer(ctx context.Context, spec convergence.CreateSpe
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
-	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, nil, spec.Name)
+	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, parsePlatform(spec.Spec.Platform), spec.Name)
 	if err != nil {
 		if isNoSuchImage(err) {
-			return "", fmt.Errorf("%s: image %q not found locally and could not be pulled: no registry is configured for mycompose yet", op, spec.Spec.Image)
+			return "", fmt.Errorf("%s: image %q is not present on the engine: pull it (mycompose pull) and run again", op, spec.Spec.Image)
 		}
 		return "", e.fail(err, op, true)
 	}

@@ -1,0 +1,259 @@
+package dockerengine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/config/credentials"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mycompose/mycompose/convergence"
+)
+
+var _ convergence.ImageStore = (*Engine)(nil)
+
+// dockerHubAuthKey is the key under which the Docker CLI keeps Docker Hub
+// credentials (registry.IndexServer in the engine's code).
+const dockerHubAuthKey = "https://index.docker.io/v1/"
+
+// PullImage pulls ref through the engine with the user's credentials for
+// its registry, then inspects the result. Engine failures become one line
+// naming the registry; nothing is retried here (the engine itself retries
+// layer downloads a bounded number of times).
+func (e *Engine) PullImage(ctx context.Context, ref, platform string, progress func(convergence.PullEvent)) (convergence.PulledImage, error) {
+	op := fmt.Sprintf("pull %q", ref)
+	reg, err := registryOf(ref)
+	if err != nil {
+		return convergence.PulledImage{}, fmt.Errorf("%s: invalid image reference: %w", op, err)
+	}
+	auth, credErr := registryAuth(reg)
+	rc, err := e.cli.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: auth, Platform: platform})
+	if err == nil {
+		var digest string
+		digest, err = decodeStream(rc, ref, progress)
+		rc.Close()
+		if err == nil {
+			img, ierr := e.cli.ImageInspect(ctx, ref)
+			if ierr != nil {
+				return convergence.PulledImage{}, e.fail(ierr, fmt.Sprintf("inspect pulled image %q", ref), false)
+			}
+			return convergence.PulledImage{ID: img.ID, Digest: digest, Size: img.Size}, nil
+		}
+	}
+	return convergence.PulledImage{}, e.registryError(op, reg, ref, auth != "", credErr, err)
+}
+
+// PushImage pushes a local image to the registry its reference names and
+// returns the pushed manifest digest.
+func (e *Engine) PushImage(ctx context.Context, ref string, progress func(convergence.PullEvent)) (string, error) {
+	op := fmt.Sprintf("push %q", ref)
+	reg, err := registryOf(ref)
+	if err != nil {
+		return "", fmt.Errorf("%s: invalid image reference: %w", op, err)
+	}
+	auth, credErr := registryAuth(reg)
+	rc, err := e.cli.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
+	if err == nil {
+		var digest string
+		digest, err = decodeStream(rc, ref, progress)
+		rc.Close()
+		if err == nil {
+			return digest, nil
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "does not exist locally") {
+		return "", fmt.Errorf("%s: image is not present on the engine: tag a local image with that name (docker tag) first", op)
+	}
+	return "", e.registryError(op, reg, ref, auth != "", credErr, err)
+}
+
+// registryOf returns the registry host of an image reference ("docker.io"
+// for Docker Hub).
+func registryOf(ref string) (string, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return "", err
+	}
+	return reference.Domain(named), nil
+}
+
+// registryAuth returns the X-Registry-Auth value for a registry from the
+// Docker CLI's configuration ($DOCKER_CONFIG/config.json, else
+// ~/.docker/config.json): its auths, credsStore and credHelpers, through the
+// Docker CLI's own libraries. No credentials is "" (an anonymous pull). A
+// failing credential helper is returned for the error message, but the pull
+// still goes ahead anonymously, as with the Docker CLI.
+func registryAuth(reg string) (string, error) {
+	dir := os.Getenv(config.EnvOverrideConfigDir)
+	cf, err := config.Load(dir)
+	if err != nil {
+		return "", err
+	}
+	if !cf.ContainsAuth() {
+		cf.CredentialsStore = credentials.DetectDefaultStore(cf.CredentialsStore)
+	}
+	key := reg
+	if reg == "docker.io" {
+		key = dockerHubAuthKey
+	}
+	ac, err := cf.GetAuthConfig(key)
+	if err != nil {
+		return "", fmt.Errorf("read credentials for %q: %w", reg, err)
+	}
+	if ac.Username == "" && ac.Password == "" && ac.IdentityToken == "" && ac.RegistryToken == "" && ac.Auth == "" {
+		return "", nil
+	}
+	return registry.EncodeAuthConfig(registry.AuthConfig{
+		Username: ac.Username, Password: ac.Password, Auth: ac.Auth,
+		ServerAddress: key, IdentityToken: ac.IdentityToken, RegistryToken: ac.RegistryToken,
+	})
+}
+
+// streamMessage is one message of the engine's progress stream (the
+// engine's jsonmessage.JSONMessage, without its terminal dependencies).
+type streamMessage struct {
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	Progress *struct {
+		Current int64 `json:"current"`
+		Total   int64 `json:"total"`
+	} `json:"progressDetail"`
+	Error *struct {
+		Message string `json:"message"`
+	} `json:"errorDetail"`
+	ErrorMessage string           `json:"error"`
+	Aux          *json.RawMessage `json:"aux"`
+}
+
+// layerID matches the short layer IDs of progress messages.
+var layerID = regexp.MustCompile(`^[0-9a-f]{12}$`)
+
+// decodeStream reads a pull or push progress stream to its end, forwarding
+// each message, and returns the manifest digest it reports or the error the
+// engine sent inside the stream.
+func decodeStream(r io.Reader, ref string, progress func(convergence.PullEvent)) (string, error) {
+	dec := json.NewDecoder(r)
+	var digest string
+	for {
+		var m streamMessage
+		if err := dec.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				return digest, nil
+			}
+			return digest, fmt.Errorf("read progress: %w", err)
+		}
+		if m.Error != nil {
+			return digest, errors.New(m.Error.Message)
+		}
+		if m.ErrorMessage != "" {
+			return digest, errors.New(m.ErrorMessage)
+		}
+		if d, ok := strings.CutPrefix(m.Status, "Digest: "); ok {
+			digest = d
+		}
+		if m.Aux != nil {
+			var aux struct{ Digest string }
+			if json.Unmarshal(*m.Aux, &aux) == nil && aux.Digest != "" {
+				digest = aux.Digest
+			}
+		}
+		if progress == nil || m.Status == "" {
+			continue
+		}
+		ev := convergence.PullEvent{Ref: ref, Status: m.Status}
+		if layerID.MatchString(m.ID) {
+			ev.Layer = m.ID
+		}
+		if m.Progress != nil {
+			ev.Current, ev.Total = m.Progress.Current, m.Progress.Total
+		}
+		progress(ev)
+	}
+}
+
+// registryError turns a failed pull or push into one line that names the
+// registry and says what to do.
+func (e *Engine) registryError(op, reg, ref string, sentAuth bool, credErr, err error) error {
+	if u := e.unreachable(err); u != nil {
+		return fmt.Errorf("%s: %w", op, u)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	msg := strings.TrimPrefix(err.Error(), "Error response from daemon: ")
+	login := fmt.Sprintf("`docker login %s`", reg)
+	if reg == "docker.io" {
+		login = "`docker login`"
+	}
+	switch {
+	case strings.Contains(msg, "no basic auth credentials") || (!sentAuth && isUnauthorized(err, msg)):
+		hint := ""
+		if credErr != nil {
+			hint = " (" + credErr.Error() + ")"
+		}
+		return fmt.Errorf("%s: registry %q requires authentication and no credentials were found for it%s: run %s (mycompose reads the Docker CLI's config.json, or $DOCKER_CONFIG/config.json)",
+			op, reg, hint, login)
+	case isUnauthorized(err, msg):
+		return fmt.Errorf("%s: registry %q refused the credentials found for it: %s: run %s", op, reg, msg, login)
+	case isUnreachableRegistry(msg):
+		return fmt.Errorf("%s: registry %q is unreachable: %s", op, reg, msg)
+	case strings.Contains(msg, "denied:") || strings.Contains(msg, "access denied"):
+		return fmt.Errorf("%s: registry %q denied access: %s: check the name, or run %s if the repository is private", op, reg, msg, login)
+	case strings.Contains(msg, "manifest unknown") || strings.Contains(msg, "repository does not exist") ||
+		strings.Contains(msg, "name unknown") || (cerrdefs.IsNotFound(err) && strings.Contains(msg, "not found")):
+		return fmt.Errorf("%s: not found in registry %q: no such repository or tag (%s)", op, reg, msg)
+	case strings.Contains(msg, "does not match the specified platform") || strings.Contains(msg, "no matching manifest"):
+		return fmt.Errorf("%s: %s", op, msg)
+	}
+	return fmt.Errorf("%s: registry %q refused: %s", op, reg, msg)
+}
+
+func isUnauthorized(err error, msg string) bool {
+	return cerrdefs.IsUnauthorized(err) || strings.Contains(msg, "unauthorized") ||
+		strings.Contains(msg, "authentication required")
+}
+
+// isUnreachableRegistry recognises the engine's network errors.
+func isUnreachableRegistry(msg string) bool {
+	for _, s := range []string{"connection refused", "no such host", "i/o timeout", "network is unreachable",
+		"no route to host", "connection reset", "TLS handshake", "server gave HTTP response to HTTPS client",
+		"context deadline exceeded"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePlatform converts a compose platform ("linux/amd64", "linux/arm64/v8",
+// "amd64") to the engine's form; "" is nil (the engine's own).
+func parsePlatform(s string) *ocispec.Platform {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(strings.ToLower(s), "/")
+	p := &ocispec.Platform{OS: "linux"}
+	switch parts[0] {
+	case "linux", "windows", "darwin", "freebsd":
+		p.OS = parts[0]
+		parts = parts[1:]
+	}
+	if len(parts) > 0 {
+		p.Architecture = parts[0]
+	}
+	if len(parts) > 1 {
+		p.Variant = parts[1]
+	}
+	return p
+}
