@@ -12,16 +12,23 @@ import (
 
 // Main runs mycompose with the process's arguments and returns the exit code.
 // The first SIGINT or SIGTERM cancels the command's context (engine calls in
-// flight complete, nothing new starts); a second one exits at once.
+// flight complete, nothing new starts); a second one exits at once, unless
+// the command took it over (attached up kills its containers then), in
+// which case a third one exits.
 func Main() int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sigs := make(chan os.Signal, 2)
+	hooks := &signals{}
+	ctx = withSignals(ctx, hooks)
+	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-sigs
+		hooks.received(<-sigs)
 		cancel()
 		<-sigs
+		if hooks.forced() {
+			<-sigs
+		}
 		os.Exit(130)
 	}()
 	deps := DefaultDeps()

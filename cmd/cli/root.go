@@ -24,8 +24,13 @@ import (
 // a liveness check for clear errors.
 type Engine interface {
 	convergence.Engine
+	// Runtime serves the developer-workflow commands (logs, exec, run, ...).
+	convergence.Runtime
+	// ImageStore pulls and pushes images (pull, push, and up's pull step).
+	convergence.ImageStore
 	Ping(ctx context.Context) error
 	Close() error
+	// Endpoint names the engine, for messages and per-engine locks.
 	Endpoint() string
 }
 
@@ -59,6 +64,8 @@ type globalOptions struct {
 	EnvFiles         []string
 	Host             string
 	DryRun           bool
+	// pull holds up's --pull and --quiet-pull for converge.
+	pull pullFlags
 }
 
 // NewRootCommand builds the command tree.
@@ -70,6 +77,10 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       project.Version,
+		// Global flags before the command are the root's, so that
+		// `-f compose.yaml logs -f` reads -f as --file, then --follow.
+		TraverseChildren: true,
+		RunE:             rootRun,
 	}
 	root.SetVersionTemplate("mycompose version {{.Version}}\n")
 	root.SetIn(deps.Stdin)
@@ -93,6 +104,28 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 		newPsCommand(deps, g),
 		newConfigCommand(deps, g),
 		newVersionCommand(deps),
+	)
+	root.AddCommand(
+		newCreateCommand(deps, g),
+		newStartCommand(deps, g),
+		newStopCommand(deps, g),
+		newRestartCommand(deps, g),
+		newKillCommand(deps, g),
+		newRmCommand(deps, g),
+		newPauseCommand(deps, g),
+		newUnpauseCommand(deps, g),
+		newLogsCommand(deps, g),
+		newExecCommand(deps, g),
+		newRunCommand(deps, g),
+		newLsCommand(deps, g),
+		newTopCommand(deps, g),
+		newPortCommand(deps, g),
+		newImagesCommand(deps, g),
+		newWaitCommand(deps, g),
+		newEventsCommand(deps, g),
+		newCpCommand(deps, g),
+		newPullCommand(deps, g),
+		newPushCommand(deps, g),
 	)
 	return root
 }

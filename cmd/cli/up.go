@@ -26,6 +26,10 @@ type upOptions struct {
 	Wait             bool
 	WaitTimeout      int
 	timeoutSet       bool
+	Pull             string
+	QuietPull        bool
+	// Attached holds the flags of attached mode (no -d).
+	Attached attachOptions
 }
 
 func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
@@ -51,24 +55,30 @@ func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVarP(&o.Yes, "yes", "y", false, `assume "yes" to prompts: recreate volumes whose configuration changed (their data is lost)`)
 	f.BoolVar(&o.Wait, "wait", false, "wait for services to be running and healthy (or completed, for one-shot services); implies --detach")
 	f.IntVar(&o.WaitTimeout, "wait-timeout", 0, "maximum seconds to wait with --wait (0: no limit)")
+	f.StringVar(&o.Pull, "pull", "policy", `pull images before running: "always", "missing", "never", or "policy" (each service's pull_policy)`)
+	f.BoolVar(&o.QuietPull, "quiet-pull", false, "pull without printing progress information")
+	addAttachFlags(f, &o.Attached)
 	return cmd
 }
 
 func (o *upOptions) validate() error {
+	if err := o.Attached.validateWait(o.Wait); err != nil {
+		return err
+	}
 	if o.Wait {
 		o.Detach = true
 	}
 	if o.ForceRecreate && o.NoRecreate {
 		return usageError{errors.New("--force-recreate and --no-recreate are incompatible")}
 	}
-	if !o.Detach {
-		return usageError{errors.New("attached mode is not supported yet: run `mycompose up -d`")}
-	}
-	return nil
+	return o.Attached.validate(o.Detach)
 }
 
 func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args []string) error {
 	if err := o.validate(); err != nil {
+		return err
+	}
+	if err := g.setPull(o.Pull, o.QuietPull); err != nil {
 		return err
 	}
 	scale, err := parseScaleArgs(o.Scale)
@@ -93,6 +103,9 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 		RenewAnonVolumes: o.RenewAnonVolumes,
 		RecreateVolumes:  o.Yes,
 		Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
+	}
+	if !o.Detach && !o.NoStart {
+		return upAttached(ctx, deps, g, p, opts, o, args)
 	}
 	if err := converge(ctx, deps, g, p, opts); err != nil || !o.Wait || g.DryRun {
 		return err
@@ -135,7 +148,10 @@ func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Proj
 		}
 		defer lock.unlock()
 	}
-	obs, err := convergence.Observe(ctx, eng, p)
+	for _, s := range p.EngineSocketMounts() {
+		fmt.Fprintf(deps.Stderr, "WARN[0000] service %q mounts the Docker engine socket: its containers control the engine, which grants root on the host\n", s)
+	}
+	obs, err := pullAndObserve(ctx, deps, g, eng, p, opts.Services)
 	if err != nil {
 		return err
 	}

@@ -50,10 +50,13 @@ func TestHealthyChainWithWait(t *testing.T) {
 			t.Errorf("%s health after --wait: %s", name, s)
 		}
 	}
-	if api, db := startedAt(t, p+"-api-1"), firstHealthy(t, p+"-db-1"); api.Before(db) {
+	// The engine sets the health status a moment before it stamps the end
+	// of the probe, so allow a little slack.
+	const slack = 50 * time.Millisecond
+	if api, db := startedAt(t, p+"-api-1"), firstHealthy(t, p+"-db-1"); api.Add(slack).Before(db) {
 		t.Errorf("api started at %v, before db was healthy at %v", api, db)
 	}
-	if web, api := startedAt(t, p+"-web-1"), firstHealthy(t, p+"-api-1"); web.Before(api) {
+	if web, api := startedAt(t, p+"-web-1"), firstHealthy(t, p+"-api-1"); web.Add(slack).Before(api) {
 		t.Errorf("web started at %v, before api was healthy at %v", web, api)
 	}
 	code := strings.TrimSpace(docker(t, "inspect", "--format", "{{.State.ExitCode}}", p+"-init-1"))

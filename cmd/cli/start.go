@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mycompose/mycompose/convergence"
+)
+
+func newStartCommand(deps *Deps, g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start [SERVICE...]",
+		Short: "Start services",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStart(cmd.Context(), deps, g, args)
+		},
+	}
+}
+
+// runStart starts the existing containers of the services and of what they
+// depend on, dependencies first. One-off containers are left alone.
+func runStart(ctx context.Context, deps *Deps, g *globalOptions, args []string) error {
+	t, err := g.openTarget(ctx, deps, args)
+	if err != nil {
+		return err
+	}
+	defer t.eng.Close()
+	unlock, err := t.lock(ctx, deps, g)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cs, err := t.containers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(selectContainers(cs, nil, 0, false)) == 0 {
+		return errors.New("no containers to start: create them with `mycompose up` or `mycompose create` first")
+	}
+	for _, s := range args {
+		if len(selectContainers(cs, []string{s}, 0, false)) == 0 {
+			return fmt.Errorf("service %q has no container to start: create it with `mycompose up -d %s` first", s, s)
+		}
+	}
+	graph := t.dependencies(cs)
+	var services []string
+	if len(args) > 0 {
+		services = graph.WithDependencies(args)
+	}
+	return apply(ctx, deps, g, t.eng, convergence.PlanStart(cs, graph, services))
+}
