@@ -20,6 +20,7 @@ func (c *converter) container(s types.ServiceConfig) project.ContainerSpec {
 	}
 	spec := project.ContainerSpec{
 		Image:        s.Image,
+		Platform:     s.Platform,
 		Cmd:          command(s.Command),
 		Entrypoint:   command(s.Entrypoint),
 		Env:          environment(s.Environment),

@@ -128,7 +128,7 @@ func TestDuplicateContainerName(t *testing.T) {
 services:
   a: {image: busybox, container_name: same}
   b: {image: busybox, container_name: same}
-`, `container name "same" is already in use`)
+`, `compose.yaml:4: service "b": container_name "same" is already used by service "a"`)
 }
 
 func TestRestartPolicies(t *testing.T) {

@@ -8,7 +8,10 @@ package loader
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -88,24 +91,55 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 	}
 	po, err := s.projectOptions()
 	if err != nil {
+		var ce *composeError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
+		// .env syntax, -p: compose-go knows no compose file yet.
+		return nil, s.wrapComposeError(err, nil, nil)
+	}
+	if err := s.checkAliases(po.ConfigPaths); err != nil {
 		return nil, err
 	}
 	cp, err := po.LoadProject(ctx)
 	if err != nil {
-		return nil, s.wrapComposeError(err, po.ConfigPaths)
+		return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
 	}
 	cp, err = cp.WithServicesEnvironmentResolved(true)
-	if err == nil {
-		// Docker Compose's create and config both check this.
-		err = cp.CheckContainerNameUnicity()
-	}
 	if err != nil {
-		return nil, s.wrapComposeError(err, po.ConfigPaths)
+		return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
+	}
+	// Docker Compose's create and config both check this.
+	if err := containerNameConflicts(cp, po.ConfigPaths, s); err != nil {
+		return nil, err
 	}
 	if err := project.ValidateProjectName(cp.Name); err != nil {
 		return nil, err
 	}
 	return &loaded{session: s, compose: cp}, nil
+}
+
+// checkAliases refuses YAML aliases that contain themselves or expand
+// without bound. compose-go v2.9.1 follows aliases before yaml.v3's decoder
+// can refuse them, and recurses forever on `a: &x {<<: *x}` (a stack
+// overflow, which no recover catches) or for minutes on a "billion laughs"
+// document. A file that is not valid YAML for another reason is left to
+// compose-go, which reports it.
+func (s *session) checkAliases(files []string) error {
+	for _, f := range files {
+		if f == "-" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if err := decodeAll(data); err != nil && (strings.Contains(err.Error(), "contains itself") || strings.Contains(err.Error(), "excessive aliasing")) {
+			line, text, _ := yamlProblem(data)
+			return &composeError{msg: fmt.Sprintf("%s:%d: %s", s.display(f), line, text), err: err}
+		}
+	}
+	return nil
 }
 
 // recoverPanic turns a panic (from compose-go or from us) into an error: a

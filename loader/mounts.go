@@ -47,12 +47,15 @@ func expandExpose(e string) ([]string, error) {
 	lo, hi, isRange := strings.Cut(portRange, "-")
 	start, err := strconv.ParseUint(lo, 10, 16)
 	if err != nil {
-		return nil, fmt.Errorf("not a port number: %q", lo)
+		return nil, fmt.Errorf("%q is not a port number (0-65535)", lo)
 	}
 	end := start
 	if isRange {
-		if end, err = strconv.ParseUint(hi, 10, 16); err != nil || end < start {
-			return nil, fmt.Errorf("not a port range: %q", portRange)
+		if end, err = strconv.ParseUint(hi, 10, 16); err != nil {
+			return nil, fmt.Errorf("%q is not a port number (0-65535)", hi)
+		}
+		if end < start {
+			return nil, fmt.Errorf("the range ends (%d) before it starts (%d)", end, start)
 		}
 	}
 	var out []string
@@ -153,7 +156,9 @@ func (c *converter) tmpfsMount(svc string, i int, entry string) (project.Mount, 
 		var err error
 		switch key {
 		case "size":
-			m.TmpfsSize, err = units.RAMInBytes(val)
+			if m.TmpfsSize, err = units.RAMInBytes(val); err != nil {
+				err = fmt.Errorf("invalid byte size %q (use a number with an optional unit b, k, m or g, for example 64m)", val)
+			}
 		case "mode":
 			var mode uint64
 			mode, err = strconv.ParseUint(val, 8, 32)

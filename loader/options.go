@@ -61,10 +61,42 @@ func newSession(opts Options) (*session, error) {
 		// Docker Compose uses COMPOSE_ENV_FILES as the default of --env-file.
 		files = strings.FieldsFunc(s.environ[envComposeEnvFiles], func(r rune) bool { return r == ',' })
 	}
+	origin := "--env-file"
+	if len(opts.EnvFiles) == 0 {
+		origin = envComposeEnvFiles
+	}
 	for _, f := range files {
-		s.envFiles = append(s.envFiles, s.abs(f))
+		p := s.abs(f)
+		if err := checkEnvFile(origin, f, p); err != nil {
+			return nil, err
+		}
+		s.envFiles = append(s.envFiles, p)
 	}
 	return s, nil
+}
+
+// checkEnvFile reports, in plain words, an env file that cannot be read.
+func checkEnvFile(origin, given, path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("env file %q (%s) not found", given, origin)
+	case err != nil:
+		return fmt.Errorf("env file %q (%s) cannot be read: %w", given, origin, pathErr(err))
+	case st.IsDir():
+		return fmt.Errorf("env file %q (%s) is a directory, not a file", given, origin)
+	}
+	return nil
+}
+
+// pathErr drops the operation and path of a *fs.PathError, which messages
+// already name.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // abs resolves p against the caller's working directory ("-" is stdin).
@@ -195,8 +227,23 @@ func (s *session) withDefaultConfigPath(o *cli.ProjectOptions) error {
 		return err
 	}
 	if len(o.ConfigPaths) == 0 {
+		// A default name that exists but cannot be followed (a dangling or
+		// looping symbolic link) deserves its own message.
+		for _, name := range cli.DefaultFileNames {
+			p := filepath.Join(start, name)
+			if _, err := os.Lstat(p); err == nil {
+				if err := checkFile("", s.display(p), p); err != nil {
+					return err
+				}
+			}
+		}
 		return fmt.Errorf("no configuration file provided: %w\nhint: looked for %s in %s and its parent directories; name a file with -f or COMPOSE_FILE",
 			errdefs.ErrNotFound, strings.Join(cli.DefaultFileNames, ", "), start)
+	}
+	for _, p := range o.ConfigPaths {
+		if err := checkFile("", s.display(p), p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -242,7 +289,7 @@ func checkFile(origin, given, path string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%s not found", what)
 	case err != nil:
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s cannot be read: %w", what, pathErr(err))
 	case st.IsDir():
 		return fmt.Errorf("%s is a directory, not a file", what)
 	}
@@ -251,7 +298,7 @@ func checkFile(origin, given, path string) error {
 		if errors.Is(err, fs.ErrPermission) {
 			return fmt.Errorf("%s is not readable: permission denied", what)
 		}
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s cannot be read: %w", what, pathErr(err))
 	}
 	return f.Close()
 }

@@ -64,7 +64,7 @@ var serviceSpec = spec{
 	},
 	"volumes_from": nil,
 	"depends_on":   {"*": {"condition": nil, "restart": nil, "required": nil}},
-	"scale":        nil, "profiles": nil, "pull_policy": nil,
+	"scale":        nil, "profiles": nil, "pull_policy": nil, "platform": nil,
 }
 
 // networkSpec is the allow-list of top-level network keys.

@@ -19,7 +19,6 @@ func TestRefusedServiceKeys(t *testing.T) {
 		{"blkio_config", "blkio_config: {weight: 300}"},
 		{"cgroup_parent", "cgroup_parent: m"},
 		{"runtime", "runtime: runc"},
-		{"platform", "platform: linux/amd64"},
 		{"post_start", "post_start: [{command: [x]}]"},
 		{"pre_stop", "pre_stop: [{command: [x]}]"},
 		{"develop", "develop: {watch: [{path: ., action: rebuild}]}"},
@@ -91,10 +90,10 @@ services:
   web:
     image: busybox
     runtime: runc
-    platform: linux/amd64
+    cgroup_parent: m
   db:
     build: .
-`, `key "runtime"`, `key "platform"`, `service "db": key "build"`)
+`, `key "runtime"`, `key "cgroup_parent"`, `service "db": key "build"`)
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("%d lines, want 3: %q", n, err)
 	}
@@ -152,20 +151,20 @@ func TestComposeGoErrors(t *testing.T) {
 		want       []string
 	}{
 		{"unknown key", "services:\n  web:\n    image: busybox\n    colour: red\n",
-			[]string{"compose.yaml:4: services.web additional properties 'colour' not allowed"}},
+			[]string{`compose.yaml:4: services.web: unknown key "colour"`}},
 		{"wrong type", "services:\n  web:\n    image: busybox\n    ports: 80\n",
-			[]string{"compose.yaml:4: services.web.ports must be a array"}},
-		{"yaml syntax", "services:\n  web:\n   image: busybox\n  - x\n", []string{"compose.yaml", "yaml:"}},
+			[]string{"compose.yaml:4: services.web.ports must be a list"}},
+		{"yaml syntax", "services:\n  web:\n   image: busybox\n  - x\n", []string{"compose.yaml:4: invalid YAML: "}},
 		{"no image", "services:\n  web:\n    command: [x]\n",
-			[]string{`compose.yaml:2: service "web" has neither an image nor a build context specified`}},
+			[]string{`compose.yaml:2: service "web" has no image: set image:`}},
 		{"depends_on cycle", "services:\n  a: {image: busybox, depends_on: [b]}\n  b: {image: busybox, depends_on: [a]}\n",
-			[]string{"compose.yaml", "dependency cycle detected"}},
+			[]string{"compose.yaml:2: dependency cycle detected: a -> b -> a"}},
 		{"unknown dependency", "services:\n  web: {image: busybox, depends_on: [ghost]}\n",
 			[]string{`compose.yaml:2: service "web" depends on undefined service "ghost"`}},
 		{"unknown network_mode service", "services:\n  web: {image: busybox, network_mode: 'service:ghost'}\n",
-			[]string{`service "web" depends on undefined service "ghost"`}},
+			[]string{`compose.yaml:2: service "web": network_mode "service:ghost" refers to undefined service "ghost"`}},
 		{"undefined volume", "services:\n  web: {image: busybox, volumes: ['data:/data']}\n",
-			[]string{`service "web" refers to undefined volume data`}},
+			[]string{`compose.yaml:2: service "web" refers to undefined volume "data": declare it under the top-level volumes: key`}},
 		{"bad service name", "services:\n  _web: {image: busybox}\n", []string{`invalid service name "_web"`}},
 	}
 	for _, c := range cases {
@@ -180,7 +179,7 @@ func TestRequiredDependencyOnDisabledService(t *testing.T) {
 services:
   web: {image: busybox, depends_on: [db]}
   db: {image: busybox, profiles: [db]}
-`, `service "web" depends on undefined service "db"`)
+`, `compose.yaml:3: service "web" depends on service "db", which its profiles disable: enable one of them with --profile`)
 }
 
 func TestRecoverPanic(t *testing.T) {
@@ -196,7 +195,7 @@ func TestRecoverPanic(t *testing.T) {
 func TestComposeErrorUnwraps(t *testing.T) {
 	inner := errors.New("inner")
 	s := &session{cwd: "/"}
-	if err := s.wrapComposeError(inner, []string{"/x/compose.yaml"}); !errors.Is(err, inner) {
+	if err := s.wrapComposeError(inner, []string{"/x/compose.yaml"}, nil); !errors.Is(err, inner) {
 		t.Errorf("%v does not wrap inner", err)
 	}
 }
