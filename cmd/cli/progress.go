@@ -232,3 +232,47 @@ func (p *ttyProgress) render(l *ttyLine) string {
 	}
 	return "\x1b[34m" + line + "\x1b[0m"
 }
+
+// progress returns the event sink chosen by --progress/COMPOSE_PROGRESS and
+// --ansi/COMPOSE_ANSI/NO_COLOR, and the function that ends it.
+func (g *globalOptions) progress(deps *Deps) (func(convergence.Event), func()) {
+	ui := newProgress(deps, g.progressMode(deps), g.color(deps))
+	return ui.event, ui.done
+}
+
+func (g *globalOptions) progressMode(deps *Deps) string {
+	if g.Progress != "" {
+		return g.Progress
+	}
+	return envValue(deps.Environ, "COMPOSE_PROGRESS")
+}
+
+// color decides whether output may use ANSI colours.
+func (g *globalOptions) color(deps *Deps) bool {
+	ansi := g.Ansi
+	if ansi == "" {
+		ansi = envValue(deps.Environ, "COMPOSE_ANSI")
+	}
+	switch ansi {
+	case "never":
+		return false
+	case "always":
+		return true
+	}
+	return envValue(deps.Environ, "NO_COLOR") == "" && isTerminal(deps.Stderr)
+}
+
+// validateOutputFlags rejects unknown --progress and --ansi values.
+func (g *globalOptions) validateOutputFlags(deps *Deps) error {
+	switch g.progressMode(deps) {
+	case "", progressAuto, progressTTY, progressPlain, progressJSON, progressQuiet:
+	default:
+		return usageError{fmt.Errorf("invalid --progress %q: use auto, tty, plain, json or quiet", g.progressMode(deps))}
+	}
+	switch g.Ansi {
+	case "", "auto", "never", "always":
+	default:
+		return usageError{fmt.Errorf("invalid --ansi %q: use never, always or auto", g.Ansi)}
+	}
+	return nil
+}

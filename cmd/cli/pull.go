@@ -106,7 +106,9 @@ func pullImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p
 	}
 	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), Log: log}
 	if !g.pull.Quiet {
-		pu.Events = plainProgress(deps.Stderr)
+		events, done := g.progress(deps)
+		defer done()
+		pu.Events = events
 	}
 	err = pu.Pull(ctx, pulls)
 	log.save(deps)
@@ -202,7 +204,9 @@ func runPull(ctx context.Context, deps *Deps, g *globalOptions, o *pullOptions, 
 	}
 	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), Log: log, IgnoreFailures: o.IgnoreFailures}
 	if !o.Quiet {
-		pu.Events = plainProgress(deps.Stderr)
+		events, done := g.progress(deps)
+		defer done()
+		pu.Events = events
 	}
 	err = pu.Pull(ctx, pulls)
 	log.save(deps)

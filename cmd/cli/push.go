@@ -60,7 +60,9 @@ func runPush(ctx context.Context, deps *Deps, g *globalOptions, o *pushOptions, 
 	defer eng.Close()
 	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), IgnoreFailures: o.IgnoreFailures}
 	if !o.Quiet {
-		pu.Events = plainProgress(deps.Stderr)
+		events, done := g.progress(deps)
+		defer done()
+		pu.Events = events
 	}
 	return pu.Push(ctx, refs)
 }

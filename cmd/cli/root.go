@@ -64,6 +64,8 @@ type globalOptions struct {
 	EnvFiles         []string
 	Host             string
 	DryRun           bool
+	Progress         string
+	Ansi             string
 	// pull holds up's --pull and --quiet-pull for converge.
 	pull pullFlags
 }
@@ -97,6 +99,9 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	f.StringArrayVar(&g.EnvFiles, "env-file", nil, "alternate environment file (repeatable)")
 	f.StringVarP(&g.Host, "host", "H", "", "engine endpoint to connect to (default: DOCKER_HOST)")
 	f.BoolVar(&g.DryRun, "dry-run", false, "print what would change without changing anything")
+	f.StringVar(&g.Progress, "progress", "", "progress output: auto, tty, plain, json or quiet (default: COMPOSE_PROGRESS, else auto)")
+	f.StringVar(&g.Ansi, "ansi", "", "control characters: never, always or auto (default: COMPOSE_ANSI, else auto)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.validateOutputFlags(deps) }
 	root.AddCommand(
 		newUpCommand(deps, g),
 		newDownCommand(deps, g),

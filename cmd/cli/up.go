@@ -184,7 +184,9 @@ func apply(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, plan *
 		}
 		return nil
 	}
-	x := &convergence.Executor{Engine: eng, Parallel: parallelLimit(deps), Events: plainProgress(deps.Stderr)}
+	events, done := g.progress(deps)
+	defer done()
+	x := &convergence.Executor{Engine: eng, Parallel: parallelLimit(deps), Events: events}
 	return x.Apply(ctx, plan)
 }
 
