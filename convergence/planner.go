@@ -34,7 +34,10 @@ type UpOptions struct {
 	// RecreateVolumes consents to recreating volumes whose configuration
 	// changed, which deletes their data (up -y).
 	RecreateVolumes bool
-	Timeout         *time.Duration
+	// ResourcesOnly plans the networks and volumes the services need and
+	// nothing else (run --no-deps needs them for its one-off container).
+	ResourcesOnly bool
+	Timeout       *time.Duration
 }
 
 // planner carries the state of one PlanUp call.
@@ -62,6 +65,9 @@ func PlanUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
 	inScope := pl.scope()
 	pl.planNetworks(inScope)
 	pl.planVolumes()
+	if opts.ResourcesOnly {
+		return pl.plan, nil
+	}
 	levels, err := project.Levels(p.DependencyMap())
 	if err != nil {
 		return nil, err

@@ -112,6 +112,8 @@ remove container p-old-1 (orphan)`},
 rename container p-web-1 (finish an interrupted recreate of abc_p-web-1)`},
 		{"interrupted recreate leftover removed", proj(svc("web", 1)), observed(running("web", 1), leftover), UpOptions{}, `
 remove container running1_p-web-1 (leftover of an interrupted recreate)`},
+		{"resources only", proj(svc("db", 1), svc("web", 1)), fresh, UpOptions{Services: []string{"web"}, ResourcesOnly: true}, `
+create network p_default (missing)`},
 		{"service subset", proj(svc("db", 1), svc("web", 1)), fresh, UpOptions{Services: []string{"web"}}, `
 create network p_default (missing)
 create container p-web-1 (scale 0→1)`},
