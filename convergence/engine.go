@@ -6,6 +6,7 @@ package convergence
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/mycompose/mycompose/project"
@@ -69,6 +70,9 @@ type Engine interface {
 	// DisconnectNetwork detaches a container from a network (forcibly, so
 	// that a stopped container can be detached too).
 	DisconnectNetwork(ctx context.Context, network, containerID string) error
+	// CopyToContainer extracts a tar stream into a container's filesystem at
+	// dstDir (secrets and configs are written this way before start).
+	CopyToContainer(ctx context.Context, id, dstDir string, tarStream io.Reader) error
 	// RemoveImage removes an image by reference or ID.
 	RemoveImage(ctx context.Context, ref string) error
 }

@@ -309,6 +309,9 @@ func (r *applyRun) createContainer(a *Action) error {
 	if err != nil {
 		return err
 	}
+	if err := r.writeFiles(a, id, spec.Spec.Files); err != nil {
+		return err
+	}
 	for _, ne := range a.Networks {
 		err := r.call(func(ctx context.Context) error { return r.x.Engine.ConnectNetwork(ctx, ne.Network, id, ne.Endpoint) })
 		if err != nil && !(adopted && strings.Contains(err.Error(), "already exists")) {

@@ -136,6 +136,8 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
 	}
 	config, _ := ServiceConfigJSON(s)
+	ctr := c.container(s)
+	ctr.Files = c.files(s)
 	return project.Service{
 		Name:          s.Name,
 		Replicas:      replicas(s),
@@ -143,7 +145,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Config:        config,
 		ContainerName: s.ContainerName,
 		DependsOn:     c.dependsOn(s),
-		Container:     c.container(s),
+		Container:     ctr,
 		Networks:      c.attachments(s),
 		PullPolicy:    s.PullPolicy,
 	}

@@ -63,6 +63,8 @@ var serviceSpec = spec{
 		},
 	},
 	"volumes_from": nil,
+	"secrets":      {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},
+	"configs":      {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},
 	"depends_on":   {"*": {"condition": nil, "restart": nil, "required": nil}},
 	"scale":        nil, "profiles": nil, "pull_policy": nil, "platform": nil,
 }
@@ -81,8 +83,6 @@ var networkSpec = spec{
 var keyHints = map[string]string{
 	"build":                      "build the image with `docker build` and reference it with image:",
 	"healthcheck.start_interval": "it needs Docker Engine API 1.44 and mycompose speaks API 1.41",
-	"secrets":                    "secrets come in a later version",
-	"configs":                    "configs come in a later version",
 }
 
 // unsupported returns the paths of the keys set in the JSON form of v that

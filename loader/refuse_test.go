@@ -1,17 +1,21 @@
 package loader
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mycompose/mycompose/project"
 )
 
 // TestRefusedServiceKeys checks that every key mycompose does not implement
 // is an error naming the service and the key, never silently ignored.
 func TestRefusedServiceKeys(t *testing.T) {
 	cases := []struct{ key, yaml string }{
-		{"secrets", "secrets: [s]"},
-		{"configs", "configs: [c]"},
 		{"build", "build: ."},
 		{"links", "links: [other]"},
 		{"external_links", "external_links: [x]"},
@@ -65,11 +69,9 @@ func TestRefusalNamesFileAndLine(t *testing.T) {
 services:
   web:
     image: busybox
-    secrets: [s]
-secrets:
-  s: {file: ./compose.yaml}
+    userns_mode: host
 `)
-	if want := `compose.yaml:5: service "web": key "secrets" is not supported by mycompose yet`; !strings.HasPrefix(err.Error(), want) {
+	if want := `compose.yaml:5: service "web": key "userns_mode" is not supported by mycompose yet`; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want prefix %q", err, want)
 	}
 }
@@ -207,4 +209,51 @@ func TestRefusedKeysComposeGoDrops(t *testing.T) {
 		`compose.yaml:4: service "web": key "pull_refresh_after" is not supported by mycompose yet`)
 	loadErr(t, "services:\n  web:\n    image: busybox\nnetworks:\n  default:\n    ipam:\n      options: {a: b}\n",
 		`compose.yaml:7: network "default": key "ipam.options" is not supported by mycompose yet`)
+}
+
+func TestSecretsAndConfigsMapToFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "s.txt"), []byte("from-file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml := `
+services:
+  web:
+    image: busybox
+    secrets:
+      - source: s
+        uid: "7"
+        gid: "8"
+        mode: 0400
+      - source: e
+        target: custom
+    configs:
+      - c
+secrets:
+  s: {file: ./s.txt}
+  e: {environment: TOKEN}
+configs:
+  c: {content: "k=v"}
+`
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{"TOKEN=from-env"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := p.Services[0].Container.Files
+	want := []project.ContainerFile{
+		{Kind: "secret", Name: "s", Path: "/run/secrets/s", Content: []byte("from-file"), UID: 7, GID: 8, Mode: 0o400},
+		{Kind: "secret", Name: "e", Path: "/run/secrets/custom", Content: []byte("from-env"), Mode: 0o444},
+		{Kind: "config", Name: "c", Path: "/c", Content: []byte("k=v"), Mode: 0o444},
+	}
+	if len(files) != len(want) {
+		t.Fatalf("files = %+v", files)
+	}
+	for i := range want {
+		if fmt.Sprintf("%+v", files[i]) != fmt.Sprintf("%+v", want[i]) {
+			t.Errorf("file %d = %+v, want %+v", i, files[i], want[i])
+		}
+	}
 }

@@ -131,6 +131,20 @@ type ContainerSpec struct {
 	NanoCPUs          int64 // cpus * 1e9
 	PidsLimit         int64 // 0: unlimited/default
 	VolumesFrom       []string
+	// Files are secrets and configs, written into the container after it
+	// is created and before it starts.
+	Files []ContainerFile
+}
+
+// ContainerFile is a secret or config file placed in a container with the
+// declared owner and mode. Content never appears in plans or output.
+type ContainerFile struct {
+	// Kind is "secret" or "config"; Name is its compose name.
+	Kind, Name string
+	Path       string // absolute path in the container
+	Content    []byte
+	UID, GID   int
+	Mode       uint32
 }
 
 // Healthcheck mirrors the engine's healthcheck config. Durations are in

@@ -1,0 +1,63 @@
+package convergence
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+// writeFiles copies a container's secrets and configs into it with their
+// owner and mode, in one tar stream built in memory (never a temporary file
+// on the host). It runs after create and before start.
+func (r *applyRun) writeFiles(a *Action, id string, files []project.ContainerFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	stream, err := filesTar(files)
+	if err != nil {
+		return fmt.Errorf("container %q: %w", a.Name, err)
+	}
+	err = r.call(func(ctx context.Context) error { return r.x.Engine.CopyToContainer(ctx, id, "/", bytes.NewReader(stream)) })
+	if err != nil {
+		// Name the files, never their content.
+		return fmt.Errorf("container %q: write %s: %w", a.Name, fileNames(files), err)
+	}
+	return nil
+}
+
+// filesTar packs the files at their absolute paths; the engine creates
+// missing parent directories.
+func filesTar(files []project.ContainerFile) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	now := time.Now()
+	for _, f := range files {
+		hdr := &tar.Header{
+			Name: strings.TrimPrefix(f.Path, "/"), Mode: int64(f.Mode), Size: int64(len(f.Content)),
+			Uid: f.UID, Gid: f.GID, ModTime: now, Typeflag: tar.TypeReg,
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, fmt.Errorf("pack %s %q: %w", f.Kind, f.Name, err)
+		}
+		if _, err := tw.Write(f.Content); err != nil {
+			return nil, fmt.Errorf("pack %s %q: %w", f.Kind, f.Name, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func fileNames(files []project.ContainerFile) string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Kind + " " + f.Name + " (" + f.Path + ")"
+	}
+	return strings.Join(names, ", ")
+}

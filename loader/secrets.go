@@ -1,0 +1,104 @@
+package loader
+
+import (
+	"os"
+	"path"
+	"strconv"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+// Default locations and mode of secrets and configs, as in Docker Compose.
+const (
+	secretsDir  = "/run/secrets"
+	defaultMode = 0o444
+)
+
+// files maps a service's secrets and configs to files written into its
+// containers. Docker Compose bind-mounts them and ignores uid, gid and mode
+// outside Swarm; mycompose copies the content in before start, so they are
+// honoured, and no world-readable copy is left on the host.
+func (c *converter) files(s types.ServiceConfig) []project.ContainerFile {
+	var out []project.ContainerFile
+	for i, ref := range s.Secrets {
+		top, ok := c.cp.Secrets[ref.Source]
+		if !ok {
+			continue // compose-go reports undefined secrets
+		}
+		target := ref.Target
+		if target == "" {
+			target = ref.Source
+		}
+		if !path.IsAbs(target) {
+			target = path.Join(secretsDir, target)
+		}
+		f, ok := c.fileContent(s.Name, []string{"secrets", strconv.Itoa(i)}, "secret", ref.Source, types.FileObjectConfig(top))
+		if !ok {
+			continue
+		}
+		out = append(out, c.fileRef(s.Name, "secret", ref.Source, target, types.FileReferenceConfig(ref), f))
+	}
+	for i, ref := range s.Configs {
+		top, ok := c.cp.Configs[ref.Source]
+		if !ok {
+			continue
+		}
+		target := ref.Target
+		if target == "" {
+			target = "/" + ref.Source
+		}
+		f, ok := c.fileContent(s.Name, []string{"configs", strconv.Itoa(i)}, "config", ref.Source, types.FileObjectConfig(top))
+		if !ok {
+			continue
+		}
+		out = append(out, c.fileRef(s.Name, "config", ref.Source, target, types.FileReferenceConfig(ref), f))
+	}
+	return out
+}
+
+// fileContent reads the content of a top-level secret or config: inline
+// content, an environment variable (compose-go resolves it into Content)
+// or a file.
+func (c *converter) fileContent(svc string, at []string, kind, name string, top types.FileObjectConfig) ([]byte, bool) {
+	switch {
+	case bool(top.External):
+		c.serviceRefuse(svc, at, "%s %q is external: external %ss exist only in Swarm; use file:, environment: or content:", kind, name, kind)
+		return nil, false
+	case top.Content != "" || top.Environment != "":
+		return []byte(top.Content), true
+	case top.File != "":
+		data, err := os.ReadFile(top.File)
+		if err != nil {
+			c.serviceRefuse(svc, at, "%s %q: cannot read %s: %v", kind, name, top.File, err)
+			return nil, false
+		}
+		return data, true
+	}
+	c.serviceRefuse(svc, at, "%s %q has no file:, environment: or content:", kind, name)
+	return nil, false
+}
+
+func (c *converter) fileRef(svc, kind, name, target string, ref types.FileReferenceConfig, content []byte) project.ContainerFile {
+	f := project.ContainerFile{Kind: kind, Name: name, Path: target, Content: content, Mode: defaultMode}
+	if ref.Mode != nil {
+		f.Mode = uint32(*ref.Mode)
+	}
+	for _, id := range []struct {
+		value string
+		into  *int
+		key   string
+	}{{ref.UID, &f.UID, "uid"}, {ref.GID, &f.GID, "gid"}} {
+		if id.value == "" {
+			continue
+		}
+		n, err := strconv.Atoi(id.value)
+		if err != nil || n < 0 {
+			c.serviceRefuse(svc, []string{kind + "s"}, "%s %q: %s %q must be a non-negative number", kind, name, id.key, id.value)
+			continue
+		}
+		*id.into = n
+	}
+	return f
+}
