@@ -379,7 +379,9 @@ func (r *applyRun) createOrAdopt(a *Action, spec CreateSpec) (id string, adopted
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if ierr == nil && sameReplica(existing.Labels, spec.Spec.Labels) {
+	// Never adopt the container being replaced: its number and hash can
+	// match when only the image changed.
+	if ierr == nil && existing.ID != a.ContainerID && sameReplica(existing.Labels, spec.Spec.Labels) {
 		return existing.ID, true, nil
 	}
 	return "", false, fmt.Errorf("create container %q: the name %q is already in use by a container that is not this replica: remove or rename it, then run the command again", a.Name, spec.Name)

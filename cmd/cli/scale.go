@@ -22,7 +22,12 @@ func newScaleCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scale [OPTIONS] SERVICE=REPLICAS...",
 		Short: "Scale services",
-		Args:  cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("scale needs at least one SERVICE=REPLICAS argument, for example: mycompose scale web=3")}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScale(cmd.Context(), deps, g, o, args)
 		},
