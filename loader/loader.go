@@ -27,6 +27,9 @@ type Options struct {
 	EnvFiles         []string // --env-file
 	WorkDir          string   // the process cwd; "" = os.Getwd
 	Environ          []string // the process environment as KEY=VALUE; nil = os.Environ()
+	// ShowSecrets makes Render print environment values taken from
+	// env_files; they are redacted otherwise.
+	ShowSecrets bool
 }
 
 // Load loads, interpolates, merges, validates and converts the project.
@@ -59,6 +62,9 @@ func Render(ctx context.Context, opts Options, format string) (out []byte, err e
 	cp := l.compose.WithoutUnnecessaryResources()
 	for name, s := range cp.Services {
 		s.LabelFiles = nil
+		if !opts.ShowSecrets {
+			s.Environment = redact(s.Environment, l.envFileKeys[name])
+		}
 		cp.Services[name] = s
 	}
 	if format == "json" {
@@ -79,6 +85,10 @@ func Render(ctx context.Context, opts Options, format string) (out []byte, err e
 type loaded struct {
 	session *session
 	compose *types.Project
+	// envFileKeys are, per service, the environment variables whose value
+	// comes from an env_file rather than from the compose file: `config`
+	// redacts them unless asked to show secrets.
+	envFileKeys map[string]map[string]bool
 }
 
 // load runs compose-go the way Docker Compose's `up` does: load without
@@ -105,6 +115,7 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 	if err != nil {
 		return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
 	}
+	fromFiles := envFileKeys(cp)
 	cp, err = cp.WithServicesEnvironmentResolved(true)
 	if err != nil {
 		return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
@@ -116,7 +127,7 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 	if err := project.ValidateProjectName(cp.Name); err != nil {
 		return nil, err
 	}
-	return &loaded{session: s, compose: cp}, nil
+	return &loaded{session: s, compose: cp, envFileKeys: fromFiles}, nil
 }
 
 // checkAliases refuses YAML aliases that contain themselves or expand

@@ -17,6 +17,8 @@ type configOptions struct {
 	Volumes  bool
 	Hash     string
 	Quiet    bool
+	// ShowSecrets prints environment values that come from env_files.
+	ShowSecrets bool
 }
 
 func newConfigCommand(deps *Deps, g *globalOptions) *cobra.Command {
@@ -36,6 +38,7 @@ func newConfigCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.Volumes, "volumes", false, "print the volume names, one per line")
 	f.StringVar(&o.Hash, "hash", "", `print the config hash of the given services ("*" for all)`)
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "only validate the configuration, print nothing")
+	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print environment values that come from env_files (redacted by default)")
 	return cmd
 }
 
@@ -62,7 +65,9 @@ func runConfig(ctx context.Context, deps *Deps, g *globalOptions, o *configOptio
 		}
 		return nil
 	}
-	out, err := loader.Render(ctx, g.loaderOptions(deps), o.Format)
+	lo := g.loaderOptions(deps)
+	lo.ShowSecrets = o.ShowSecrets
+	out, err := loader.Render(ctx, lo, o.Format)
 	if err != nil {
 		return err
 	}
