@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mycompose
 
-.PHONY: build test unit e2e images demo demo-down bench vet fmt clean
+.PHONY: build test unit e2e images demo demo-down bench vet fmt clean fuzz
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mycompose
@@ -32,6 +32,12 @@ demo: build images
 
 demo-down: build
 	cd testdata/demo && ../../$(BIN) down -v
+
+# Short fuzz runs of the loader and the planner (the seed corpora also run
+# in every `go test`).
+fuzz:
+	$(GO) test ./loader -run '^$$' -fuzz FuzzLoad -fuzztime 20s
+	$(GO) test ./convergence -run '^$$' -fuzz FuzzPlan -fuzztime 20s
 
 bench: build images
 	$(GO) run ./bench -out bench/RESULTS.md
