@@ -22,7 +22,9 @@ func (r *applyRun) writeFiles(a *Action, id string, files []project.ContainerFil
 	if err != nil {
 		return fmt.Errorf("container %q: %w", a.Name, err)
 	}
-	err = r.call(func(ctx context.Context) error { return r.x.Engine.CopyToContainer(ctx, id, "/", bytes.NewReader(stream)) })
+	err = r.call(func(ctx context.Context) error {
+		return r.x.Engine.CopyToContainer(ctx, id, "/", bytes.NewReader(stream))
+	})
 	if err != nil {
 		// Name the files, never their content.
 		return fmt.Errorf("container %q: write %s: %w", a.Name, fileNames(files), err)

@@ -177,6 +177,9 @@ func PlanPulls(p *project.Project, present map[string]string, opts PullPlanOptio
 		if perr != nil {
 			return nil, nil, fmt.Errorf("service %q: %w", svc.Name, perr)
 		}
+		if svc.Build != nil && policy.Kind != PullAlways {
+			continue // built, not pulled (see PlanBuilds)
+		}
 		id, ok := present[ref]
 		var last time.Time
 		if ok && opts.Log != nil {
@@ -365,12 +368,15 @@ func (pu *Puller) each(ctx context.Context, n int, fn func(context.Context, int)
 // MissingImageError is the planner's error for a service whose image is
 // not present when a container must be created from it.
 func MissingImageError(svc *project.Service) error {
+	if svc.Build != nil {
+		return fmt.Errorf("service %q: image %q has not been built: run `mycompose build %s`, or up without --no-build", svc.Name, svc.Container.Image, svc.Name)
+	}
 	switch svc.PullPolicy {
 	case PullNever:
 		return fmt.Errorf("service %q: image %q is not present on the engine and its pull_policy is never: pull it (`mycompose pull --policy always %s` or `docker pull %s`) or load it, then run again",
 			svc.Name, svc.Container.Image, svc.Name, svc.Container.Image)
 	case PullBuild:
-		return fmt.Errorf("service %q: image %q is not present on the engine and its pull_policy is build, but mycompose does not build images: build it with `docker build -t %s`, then run again",
+		return fmt.Errorf("service %q: image %q is not present on the engine and its pull_policy is build, but the service has no build: section: add one, or build it with `docker build -t %s`",
 			svc.Name, svc.Container.Image, svc.Container.Image)
 	}
 	return fmt.Errorf("service %q: image %q is not present on the engine: pull it (`mycompose pull %s`), build or load it, then run again",

@@ -272,7 +272,7 @@ func TestMissingImageError(t *testing.T) {
 	for policy, want := range map[string]string{
 		"":      `service "web": image "reg/x:1" is not present on the engine: pull it (` + "`mycompose pull web`" + `)`,
 		"never": `service "web": image "reg/x:1" is not present on the engine and its pull_policy is never`,
-		"build": `its pull_policy is build, but mycompose does not build images`,
+		"build": `its pull_policy is build, but the service has no build: section`,
 	} {
 		svc := imgService("web", "reg/x:1", policy)
 		if err := convergence.MissingImageError(&svc); !strings.Contains(err.Error(), want) {

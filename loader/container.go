@@ -18,8 +18,12 @@ func (c *converter) container(s types.ServiceConfig) project.ContainerSpec {
 	if s.Image == "" && s.Build == nil {
 		c.serviceRefuse(s.Name, nil, "has neither an image nor a build context specified")
 	}
+	image := s.Image
+	if image == "" && s.Build != nil {
+		image = defaultImageName(c.cp.Name, s.Name)
+	}
 	spec := project.ContainerSpec{
-		Image:        s.Image,
+		Image:        image,
 		Platform:     s.Platform,
 		Cmd:          command(s.Command),
 		Entrypoint:   command(s.Entrypoint),

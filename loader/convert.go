@@ -148,6 +148,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Container:     ctr,
 		Networks:      c.attachments(s),
 		PullPolicy:    s.PullPolicy,
+		Build:         c.build(s),
 	}
 }
 

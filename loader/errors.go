@@ -600,7 +600,7 @@ func (x *explainer) consistency(msg string) (string, bool) {
 		return out, true
 	}
 	if m := neitherImageRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s: service %q has no image: set image: (mycompose does not build images)", x.locate([]string{"services", m[1]}), m[1]), true
+		return fmt.Sprintf("%s: service %q has no image: set image:, or build: to build one", x.locate([]string{"services", m[1]}), m[1]), true
 	}
 	if m := exclusiveNetRE.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s: service %q sets both network_mode and networks: keep one", x.locate([]string{"services", m[1], "networks"}), m[1]), true

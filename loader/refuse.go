@@ -67,6 +67,10 @@ var serviceSpec = spec{
 	"configs":      {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},
 	"depends_on":   {"*": {"condition": nil, "restart": nil, "required": nil}},
 	"scale":        nil, "profiles": nil, "pull_policy": nil, "platform": nil,
+	"build": {
+		"context": nil, "dockerfile": nil, "dockerfile_inline": nil, "args": nil,
+		"target": nil, "labels": nil, "no_cache": nil, "pull": nil,
+	},
 }
 
 // networkSpec is the allow-list of top-level network keys.
@@ -81,7 +85,7 @@ var networkSpec = spec{
 
 // keyHints explain some refusals beyond "not supported yet".
 var keyHints = map[string]string{
-	"build":                      "build the image with `docker build` and reference it with image:",
+	"build":                      "mycompose builds with the engine's classic builder",
 	"healthcheck.start_interval": "it needs Docker Engine API 1.44 and mycompose speaks API 1.41",
 }
 

@@ -16,7 +16,7 @@ import (
 // is an error naming the service and the key, never silently ignored.
 func TestRefusedServiceKeys(t *testing.T) {
 	cases := []struct{ key, yaml string }{
-		{"build", "build: ."},
+		{"build.ssh", "build: {context: ., ssh: [default]}"},
 		{"links", "links: [other]"},
 		{"external_links", "external_links: [x]"},
 		{"gpus", "gpus: all"},
@@ -94,8 +94,8 @@ services:
     runtime: runc
     cgroup_parent: m
   db:
-    build: .
-`, `key "runtime"`, `key "cgroup_parent"`, `service "db": key "build"`)
+    build: {context: ., cache_from: [x]}
+`, `key "runtime"`, `key "cgroup_parent"`, `service "db": key "build.cache_from"`)
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("%d lines, want 3: %q", n, err)
 	}

@@ -57,6 +57,20 @@ type Service struct {
 	Networks []NetworkAttachment
 	// PullPolicy is the compose pull_policy ("" means missing).
 	PullPolicy string
+	// Build is how to build the service's image (build:), or nil.
+	Build *Build
+}
+
+// Build describes an image build through the engine's build API.
+type Build struct {
+	Context          string            // absolute context directory
+	Dockerfile       string            // path relative to Context; "" means Dockerfile
+	DockerfileInline string            // Dockerfile content given inline
+	Args             map[string]string // build args (unset ones dropped)
+	Target           string
+	Labels           map[string]string
+	NoCache          bool
+	Pull             bool // always try to pull a newer base image
 }
 
 // Dependency is one depends_on entry.

@@ -28,6 +28,8 @@ type Engine interface {
 	convergence.Runtime
 	// ImageStore pulls and pushes images (pull, push, and up's pull step).
 	convergence.ImageStore
+	// ImageBuilder builds images (build, up --build).
+	convergence.ImageBuilder
 	Ping(ctx context.Context) error
 	Close() error
 	// Endpoint names the engine, for messages and per-engine locks.
@@ -68,6 +70,8 @@ type globalOptions struct {
 	Ansi             string
 	// pull holds up's --pull and --quiet-pull for converge.
 	pull pullFlags
+	// build holds up's --build and --no-build for converge.
+	build buildFlags
 }
 
 // NewRootCommand builds the command tree.
@@ -109,6 +113,7 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 		newPsCommand(deps, g),
 		newConfigCommand(deps, g),
 		newVersionCommand(deps),
+		newBuildCommand(deps, g),
 	)
 	root.AddCommand(
 		newCreateCommand(deps, g),

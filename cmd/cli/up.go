@@ -57,6 +57,8 @@ func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.IntVar(&o.WaitTimeout, "wait-timeout", 0, "maximum seconds to wait with --wait (0: no limit)")
 	f.StringVar(&o.Pull, "pull", "policy", `pull images before running: "always", "missing", "never", or "policy" (each service's pull_policy)`)
 	f.BoolVar(&o.QuietPull, "quiet-pull", false, "pull without printing progress information")
+	f.BoolVar(&g.build.Force, "build", false, "build images before starting containers, even if present")
+	f.BoolVar(&g.build.Never, "no-build", false, "do not build images, even if missing")
 	addAttachFlags(f, &o.Attached)
 	return cmd
 }
@@ -151,9 +153,20 @@ func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Proj
 	for _, s := range p.EngineSocketMounts() {
 		fmt.Fprintf(deps.Stderr, "WARN[0000] service %q mounts the Docker engine socket: its containers control the engine, which grants root on the host\n", s)
 	}
+	built, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Services: opts.Services, Force: g.build.Force, Never: g.build.Never}, g.pull.Quiet)
+	if err != nil {
+		return err
+	}
 	obs, err := pullAndObserve(ctx, deps, g, eng, p, opts.Services)
 	if err != nil {
 		return err
+	}
+	if g.DryRun {
+		for _, ref := range built {
+			if obs.ImageIDs[ref] == "" {
+				obs.ImageIDs[ref] = "sha256:(to be built)"
+			}
+		}
 	}
 	plan, err := convergence.PlanUp(p, obs, opts)
 	if err == nil && len(plan.VolumeChanges) > 0 && !opts.RecreateVolumes && !g.DryRun {
