@@ -181,6 +181,12 @@ func (r *applyRun) action(i int) error {
 		if err = r.wait(a.After); err == nil {
 			err = r.stop(a)
 		}
+	case RestartContainer:
+		if err = r.wait(a.After); err == nil {
+			if err = r.stop(a); err == nil {
+				err = r.start(a, a.ContainerID)
+			}
+		}
 	case RemoveContainer:
 		if err = r.wait(a.After); err == nil {
 			err = r.removeContainer(a)
@@ -439,6 +445,34 @@ func (r *applyRun) start(a *Action, id string) error {
 		}
 	}
 	if err != nil {
+		if errors.Is(err, ErrPortAllocated) {
+			// A host port held for good: name the holder when it is a
+			// compose container (of any project), and say how to fix it.
+			// The engine says "Bind for 0.0.0.0:8080 failed: port is already allocated".
+			msg, port := err.Error(), ""
+			if i := strings.Index(msg, " failed: port is already allocated"); i >= 0 {
+				port = msg[strings.LastIndex(msg[:i], ":")+1 : i]
+			}
+			lister, ok := r.x.Engine.(interface {
+				ListAllContainers(ctx context.Context, all bool) ([]Container, error)
+			})
+			var running []Container
+			if ok && port != "" {
+				running, _ = lister.ListAllContainers(r.calls, false)
+			}
+			for _, c := range running {
+				for _, p := range c.Ports {
+					if c.ID == id || fmt.Sprint(p.PublicPort) != port {
+						continue
+					}
+					proj, svc := c.Labels[project.LabelProject], c.Labels[project.LabelService]
+					// %.0w wraps the engine's error (errors.Is ErrPortAllocated) without repeating it.
+					return fmt.Errorf("start container %q: port %s is already allocated by container %q (project %q, service %q): "+
+						"publish another host port for %q, or stop that container first (mycompose -p %s stop %s)%.0w",
+						a.Name, port, c.Name, proj, svc, a.Service, proj, svc, err)
+				}
+			}
+		}
 		return fmt.Errorf("start container %q: %w", a.Name, err)
 	}
 	r.emit("Container", a.Name, "Started", "")

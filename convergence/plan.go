@@ -20,6 +20,7 @@ const (
 	RecreateContainer // replace a replica whose config or image changed
 	StartContainer    // start an existing stopped replica
 	RenameContainer   // finish an interrupted recreate
+	RestartContainer  // restart a dependent of a recreated service (depends_on.restart)
 	StopContainer     // stop without removing
 	RemoveContainer   // stop and remove
 	RemoveNetwork
@@ -35,6 +36,7 @@ var kindNames = map[Kind]string{
 	RecreateContainer: "recreate container",
 	StartContainer:    "start container",
 	RenameContainer:   "rename container",
+	RestartContainer:  "restart container",
 	StopContainer:     "stop container",
 	RemoveContainer:   "remove container",
 	RemoveNetwork:     "remove network",

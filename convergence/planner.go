@@ -56,12 +56,14 @@ type planner struct {
 	leftovers map[int][]int
 	// volRecreate maps volumes being recreated to their action.
 	volRecreate map[string]int
+	// recreated are the services with at least one replica recreated.
+	recreated map[string]bool
 }
 
 // PlanUp computes the actions that converge the engine to the project. It is
 // pure: no I/O, inputs untouched, deterministic.
 func PlanUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
-	pl := &planner{p: p, obs: obs, opts: opts, plan: &Plan{Project: p.Name}, byService: map[string][]int{}}
+	pl := &planner{p: p, obs: obs, opts: opts, plan: &Plan{Project: p.Name}, byService: map[string][]int{}, recreated: map[string]bool{}}
 	inScope := pl.scope()
 	pl.planNetworks(inScope)
 	pl.planVolumes()
@@ -275,6 +277,7 @@ func (pl *planner) planService(svc *project.Service) error {
 		return MissingImageError(svc)
 	}
 	var idx []int
+	var untouched []replica
 	for _, r := range keep {
 		if vol, ok := pl.usesRecreatedVolume(r.c); ok {
 			// The volume can only be removed once no container uses it:
@@ -287,8 +290,11 @@ func (pl *planner) planService(svc *project.Service) error {
 		}
 		if i, ok := pl.planReplica(svc, r, imageID); ok {
 			idx = append(idx, i)
+		} else if r.c.State == "running" {
+			untouched = append(untouched, r)
 		}
 	}
+	idx = append(idx, pl.planRestarts(svc, untouched)...)
 	for _, n := range freeNumbers(reps, svc.Replicas-len(keep)) {
 		idx = append(idx, pl.planCreate(svc, n, imageID, fmt.Sprintf("scale %d→%d", len(reps), svc.Replicas), nil))
 	}
@@ -429,6 +435,7 @@ func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason 
 		CreateAfter: append(append([]int(nil), pl.prereq...), pl.leftovers[number]...)}
 	createName := name
 	if old != nil {
+		pl.recreated[svc.Name] = true
 		a.Kind = RecreateContainer
 		a.ContainerID = old.ID
 		createName = project.TemporaryName(old.ID, name)
@@ -493,6 +500,27 @@ func inheritAnonymousVolumes(mounts []project.Mount, old []ContainerMount) []pro
 		}
 	}
 	return out
+}
+
+// planRestarts restarts the running replicas of svc that nothing else
+// touches when a dependency declared with `restart: true` is recreated, as
+// Docker Compose does: the dependent reconnects to the new container.
+func (pl *planner) planRestarts(svc *project.Service, untouched []replica) []int {
+	var why []string
+	for _, d := range svc.DependsOn {
+		if d.Restart && pl.recreated[d.Service] {
+			why = append(why, d.Service)
+		}
+	}
+	if len(why) == 0 || pl.opts.NoStart {
+		return nil
+	}
+	var idx []int
+	for _, r := range untouched {
+		idx = append(idx, pl.add(Action{Kind: RestartContainer, Name: r.c.Name, ContainerID: r.c.ID, Service: svc.Name,
+			Number: r.number, Reason: "dependency " + strings.Join(why, ", ") + " recreated", Timeout: pl.opts.Timeout}))
+	}
+	return idx
 }
 
 // wireDependencies makes the main step of a service's actions wait for the

@@ -312,3 +312,28 @@ func containsInt(list []int, x int) bool {
 	}
 	return false
 }
+
+func TestPlanUpRestartsDependentsOfRecreated(t *testing.T) {
+	web := svc("web", 2)
+	web.DependsOn = []project.Dependency{{Service: "db", Condition: project.ConditionStarted, Restart: true, Required: true}}
+	worker := svc("worker", 1, "db") // restart: false
+	p := proj(svc("db", 1), web, worker)
+	obs := observed(ctr("db", 1, "old", "running"), running("web", 1), running("web", 2), running("worker", 1))
+	plan, err := PlanUp(p, obs, UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `recreate container p-db-1 (config changed)
+restart container p-web-1 (dependency db recreated)
+restart container p-web-2 (dependency db recreated)`
+	if got := strings.TrimSpace(plan.String()); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if a := plan.Actions[1]; len(a.After) != 1 || a.After[0] != 0 {
+		t.Errorf("restart waits for %v, want the recreate", a.After)
+	}
+	// Nothing recreated: nothing restarted.
+	if plan, _ := PlanUp(p, observed(running("db", 1), running("web", 1), running("web", 2), running("worker", 1)), UpOptions{}); !plan.Empty() {
+		t.Errorf("plan without recreate:\n%s", plan)
+	}
+}

@@ -63,5 +63,6 @@ func (l *projectLock) unlock() {
 	if l != nil && l.f != nil {
 		syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 		l.f.Close()
+		l.f = nil // idempotent: a second unlock must not touch a reused fd
 	}
 }

@@ -10,19 +10,28 @@ import (
 	"github.com/mycompose/mycompose/convergence"
 )
 
+type startOptions struct {
+	Wait        bool
+	WaitTimeout int
+}
+
 func newStartCommand(deps *Deps, g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	o := &startOptions{}
+	cmd := &cobra.Command{
 		Use:   "start [SERVICE...]",
 		Short: "Start services",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStart(cmd.Context(), deps, g, args)
+			return runStart(cmd.Context(), deps, g, o, args)
 		},
 	}
+	cmd.Flags().BoolVar(&o.Wait, "wait", false, "wait for services to be running and healthy (or completed, for one-shot services)")
+	cmd.Flags().IntVar(&o.WaitTimeout, "wait-timeout", 0, "maximum seconds to wait with --wait (0: no limit)")
+	return cmd
 }
 
 // runStart starts the existing containers of the services and of what they
 // depend on, dependencies first. One-off containers are left alone.
-func runStart(ctx context.Context, deps *Deps, g *globalOptions, args []string) error {
+func runStart(ctx context.Context, deps *Deps, g *globalOptions, o *startOptions, args []string) error {
 	t, err := g.openTarget(ctx, deps, args)
 	if err != nil {
 		return err
@@ -50,5 +59,9 @@ func runStart(ctx context.Context, deps *Deps, g *globalOptions, args []string) 
 	if len(args) > 0 {
 		services = graph.WithDependencies(args)
 	}
-	return apply(ctx, deps, g, t.eng, convergence.PlanStart(cs, graph, services))
+	if err := apply(ctx, deps, g, t.eng, convergence.PlanStart(cs, graph, services)); err != nil || !o.Wait || g.DryRun {
+		return err
+	}
+	unlock()
+	return waitReady(ctx, deps, g, t.name, services, o.WaitTimeout)
 }

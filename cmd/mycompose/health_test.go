@@ -85,3 +85,15 @@ func TestFailedInitStopsDependents(t *testing.T) {
 	}
 	h.want("init-1 exited", "app-1 created")
 }
+
+// TestStartWait stops a healthy chain and starts it again with --wait.
+func TestStartWait(t *testing.T) {
+	h := newHarness(t, "health")
+	h.ok("up", "--wait", "--wait-timeout", "60")
+	h.ok("stop", "-t", "1")
+	h.ok("start", "--wait", "--wait-timeout", "60")
+	h.want("db-1 running", "init-1 exited", "api-1 running", "web-1 running")
+	if s := strings.TrimSpace(docker(t, "inspect", "--format", "{{.State.Health.Status}}", h.project+"-api-1")); s != "healthy" {
+		t.Errorf("api after start --wait: %s", s)
+	}
+}
