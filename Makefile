@@ -39,6 +39,13 @@ fuzz:
 	$(GO) test ./loader -run '^$$' -fuzz FuzzLoad -fuzztime 20s
 	$(GO) test ./convergence -run '^$$' -fuzz FuzzPlan -fuzztime 20s
 
+# Installs mycompose as a Docker CLI plugin, so that `docker mycompose up`
+# works: $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins)/docker-mycompose.
+.PHONY: install-plugin
+install-plugin: build
+	@dir="$${DOCKER_CONFIG:-$$HOME/.docker}/cli-plugins"; \
+	mkdir -p "$$dir" && install -m 0755 $(BIN) "$$dir/docker-mycompose" && echo "installed $$dir/docker-mycompose"
+
 bench: build images
 	$(GO) run ./bench -out bench/RESULTS.md
 

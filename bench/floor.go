@@ -5,13 +5,16 @@ package main
 // every independent call in flight at once. Only true data dependencies
 // are kept: network before containers, create before start, a dependency's
 // start before its dependent's, stop before remove. Steps that find an
-// existing project begin with the one list call any tool needs.
+// existing project begin with the one list call any tool needs. Two engine
+// races are retried, as any tool must: the port allocator on start, and a
+// network whose removed containers' endpoints are not yet released.
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,7 +144,15 @@ func (r *runner) floorDown(ctx context.Context) error {
 	if err := g.wait(); err != nil {
 		return err
 	}
-	return r.eng.RemoveNetwork(ctx, r.network())
+	// Under load the engine releases a removed container's endpoint after
+	// the remove call returns; any tool must wait for it.
+	for attempt := 0; ; attempt++ {
+		err := r.eng.RemoveNetwork(ctx, r.network())
+		if err == nil || !strings.Contains(err.Error(), "active endpoints") || attempt >= 20 {
+			return err
+		}
+		time.Sleep(time.Duration(20*(attempt+1)) * time.Millisecond)
+	}
 }
 
 func (r *runner) network() string { return project.ScopedName(r.project, "default") }

@@ -187,7 +187,8 @@ func (r *results) write(out string) error {
 	b.WriteString("\nThe floor per scenario: 1, 6, 7: network create, then every container's create+start in flight " +
 		"(6: each start waits for its dependency's start; 7: starts retried on the engine's port-allocator race); " +
 		"2: one list call; 3: list, then stop+remove+create+start of one container; 4, 8: list, then create+start of " +
-		"the added replicas in flight; 5: list, stop+remove of every container in flight, network remove.\n")
+		"the added replicas in flight; 5: list, stop+remove of every container in flight, network remove (retried while the engine still reports " +
+		"the removed containers' endpoints as active).\n")
 	growth := r.growth()
 	if len(growth) > 0 {
 		b.WriteString("\n## Growth (scenario 8): seconds per added container\n\n")
@@ -211,7 +212,7 @@ func (r *results) write(out string) error {
 	for _, sc := range r.scenarios {
 		for _, t := range r.tools {
 			for _, f := range r.cell(sc, t).fails {
-				fails = append(fails, fmt.Sprintf("- %s / %s:\n\n```\n%s\n```\n", sc.id, t.name, tail(f, 8)))
+				fails = append(fails, fmt.Sprintf("- %s / %s:\n\n```\n%s\n```\n", sc.id, t.name, tail(f, 16)))
 			}
 		}
 	}

@@ -149,9 +149,10 @@ type runner struct {
 	tool    *tool
 	project string
 	dir     string
-	m       model // the desired project at the timed step
-	exists  bool  // the project has been set up
-	timed   bool  // the timed step is running
+	m       model  // the desired project at the timed step
+	exists  bool   // the project has been set up
+	timed   bool   // the timed step is running
+	out     string // output of the last tool command
 }
 
 // do sets up, times the step, checks the result and cleans up.
@@ -201,7 +202,7 @@ func (r *runner) do(ctx context.Context) (sample, error) {
 	case opUpScale, opScale:
 		r.m.service("web").replicas = r.sc.scale
 		if r.sc.op == opScale && !r.tool.noScale && !r.tool.isFloor() {
-			s, err = r.tool.exec(ctx, r.dir, r.project, "scale", fmt.Sprintf("web=%d", r.sc.scale))
+			s, err = r.exec(ctx, "scale", fmt.Sprintf("web=%d", r.sc.scale))
 		} else {
 			s, err = r.up(ctx, r.sc.scale)
 		}
@@ -211,7 +212,13 @@ func (r *runner) do(ctx context.Context) (sample, error) {
 	if err != nil {
 		return s, err
 	}
-	return s, r.check(ctx, before)
+	if err := r.check(ctx, before); err != nil {
+		if r.out != "" {
+			err = fmt.Errorf("%w\n%s printed:\n%s", err, r.tool.name, tail(r.out, 12))
+		}
+		return s, err
+	}
+	return s, nil
 }
 
 func (r *runner) write() error {
@@ -227,14 +234,14 @@ func (r *runner) up(ctx context.Context, webScale int) (sample, error) {
 	if webScale > 0 {
 		args = append(args, "--scale", fmt.Sprintf("web=%d", webScale))
 	}
-	return r.tool.exec(ctx, r.dir, r.project, args...)
+	return r.exec(ctx, args...)
 }
 
 func (r *runner) down(ctx context.Context) (sample, error) {
 	if r.tool.isFloor() {
 		return r.floor(ctx, r.floorDown)
 	}
-	return r.tool.exec(ctx, r.dir, r.project, "down", "-t", "1")
+	return r.exec(ctx, "down", "-t", "1")
 }
 
 // floor times fn in-process; CPU is this process's rusage over the call.

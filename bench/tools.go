@@ -85,18 +85,20 @@ func output(name string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// exec runs the tool in dir on the project's compose file and measures the
-// child process.
-func (t *tool) exec(ctx context.Context, dir, project string, args ...string) (sample, error) {
-	argv := append(append(append([]string{}, t.argv[1:]...), "-p", project, "-f", "compose.yaml"), args...)
+// exec runs the tool in the run's directory on its compose file, measures
+// the child process and keeps its output for failure reports.
+func (r *runner) exec(ctx context.Context, args ...string) (sample, error) {
+	t := r.tool
+	argv := append(append(append([]string{}, t.argv[1:]...), "-p", r.project, "-f", "compose.yaml"), args...)
 	cmd := exec.CommandContext(ctx, t.argv[0], argv...)
-	cmd.Dir = dir
+	cmd.Dir = r.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
 	s := sample{wall: time.Since(start)}
+	r.out = out.String()
 	if ps := cmd.ProcessState; ps != nil {
 		s.cpu = ps.UserTime() + ps.SystemTime()
 	}

@@ -51,6 +51,7 @@ func (l *loaded) convert() (*project.Project, error) {
 	p.Networks = c.networks()
 	p.Volumes = c.volumes()
 	c.checkDropped(p.ServiceNames(), networkKeys(p.Networks))
+	p.Swarm = c.swarmProject(p)
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -130,7 +131,11 @@ func (c *converter) err() error {
 }
 
 func (c *converter) service(s types.ServiceConfig) project.Service {
-	c.checkKeys(s, serviceSpec, []string{"services", s.Name}, fmt.Sprintf("service %q", s.Name))
+	sp := serviceSpec
+	if c.l.session.opts.Swarm {
+		sp = swarmSpec
+	}
+	c.checkKeys(s, sp, []string{"services", s.Name}, fmt.Sprintf("service %q", s.Name))
 	hash, err := ServiceHash(s)
 	if err != nil {
 		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
@@ -149,6 +154,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Networks:      c.attachments(s),
 		PullPolicy:    s.PullPolicy,
 		Build:         c.build(s),
+		Swarm:         c.swarmService(s, ctr),
 	}
 }
 

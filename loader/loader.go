@@ -30,6 +30,10 @@ type Options struct {
 	// ShowSecrets makes Render print environment values taken from
 	// env_files; they are redacted otherwise.
 	ShowSecrets bool
+	// Swarm loads for a Swarm stack (--swarm): the deploy keys, secrets and
+	// configs are kept (Service.Swarm, Project.Swarm), and the keys Swarm
+	// cannot honour are refused.
+	Swarm bool
 }
 
 // Load loads, interpolates, merges, validates and converts the project.

@@ -33,6 +33,8 @@ type Project struct {
 	// Warnings are non-fatal messages from loading (for example an optional
 	// dependency on a disabled service).
 	Warnings []string
+	// Swarm holds secrets and configs when loaded in Swarm mode, else nil.
+	Swarm *SwarmProject
 }
 
 // Service is the desired state of one compose service.
@@ -59,6 +61,8 @@ type Service struct {
 	PullPolicy string
 	// Build is how to build the service's image (build:), or nil.
 	Build *Build
+	// Swarm is the deploy section when loaded in Swarm mode, else nil.
+	Swarm *SwarmService
 }
 
 // Build describes an image build through the engine's build API.

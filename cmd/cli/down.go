@@ -39,6 +39,9 @@ func newDownCommand(deps *Deps, g *globalOptions) *cobra.Command {
 }
 
 func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions) error {
+	if g.Swarm {
+		return runSwarmDown(ctx, deps, g)
+	}
 	if o.Rmi != "" && o.Rmi != "local" && o.Rmi != "all" {
 		return usageError{fmt.Errorf("invalid --rmi value %q: use \"local\" or \"all\"", o.Rmi)}
 	}

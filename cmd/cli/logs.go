@@ -48,6 +48,9 @@ func newLogsCommand(deps *Deps, g *globalOptions) *cobra.Command {
 }
 
 func runLogs(ctx context.Context, deps *Deps, g *globalOptions, o *logsOptions, args []string) error {
+	if g.Swarm {
+		return runSwarmLogs(ctx, deps, g, o, args)
+	}
 	opts, err := o.logOptions(time.Now())
 	if err != nil {
 		return err

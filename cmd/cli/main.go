@@ -32,6 +32,13 @@ func Main() int {
 		os.Exit(130)
 	}()
 	deps := DefaultDeps()
+	// As a docker CLI plugin, the CLI closing its socket is a first signal.
+	watchPluginSocket(deps.Environ, func() {
+		select {
+		case sigs <- os.Interrupt:
+		default:
+		}
+	})
 	return Run(ctx, deps, os.Args[1:])
 }
 
@@ -44,9 +51,14 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 			code = 1
 		}
 	}()
+	args, err := pluginArgs(deps, os.Args[0], args)
+	if err != nil {
+		printError(deps, err)
+		return ExitCode(err)
+	}
 	root := NewRootCommand(deps)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err != nil {
 		printError(deps, err)
 	}

@@ -61,6 +61,9 @@ func (o *psOptions) validate() error {
 }
 
 func runPs(ctx context.Context, deps *Deps, g *globalOptions, o *psOptions, args []string) error {
+	if g.Swarm {
+		return runSwarmPs(ctx, deps, g, o)
+	}
 	if err := o.validate(); err != nil {
 		return err
 	}

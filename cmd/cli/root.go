@@ -45,6 +45,9 @@ type Deps struct {
 	WorkDir string
 	// NewEngine connects to the engine; host overrides DOCKER_HOST when set.
 	NewEngine func(host string) (Engine, error)
+	// OpenEngine, when set, is used instead of NewEngine: it resolves the
+	// endpoint from --host, --context and the environment like the docker CLI.
+	OpenEngine func(sel dockerengine.Selection) (Engine, error)
 }
 
 // DefaultDeps returns the real process's dependencies.
@@ -53,7 +56,8 @@ func DefaultDeps() *Deps {
 	return &Deps{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Environ: os.Environ(), WorkDir: wd,
-		NewEngine: func(host string) (Engine, error) { return dockerengine.New(host) },
+		NewEngine:  func(host string) (Engine, error) { return dockerengine.New(host) },
+		OpenEngine: func(sel dockerengine.Selection) (Engine, error) { return dockerengine.Open(sel) },
 	}
 }
 
@@ -65,9 +69,12 @@ type globalOptions struct {
 	Profiles         []string
 	EnvFiles         []string
 	Host             string
+	Context          string
 	DryRun           bool
 	Progress         string
 	Ansi             string
+	// Swarm deploys to a Swarm manager as a stack (see swarm.go).
+	Swarm bool
 	// pull holds up's --pull and --quiet-pull for converge.
 	pull pullFlags
 	// build holds up's --build and --no-build for converge.
@@ -102,8 +109,10 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	f.StringArrayVar(&g.Profiles, "profile", nil, "profile to enable (repeatable)")
 	f.StringArrayVar(&g.EnvFiles, "env-file", nil, "alternate environment file (repeatable)")
 	f.StringVarP(&g.Host, "host", "H", "", "engine endpoint to connect to (default: DOCKER_HOST)")
+	f.StringVar(&g.Context, "context", "", "docker context to use (default: DOCKER_CONTEXT, else the docker CLI's current context)")
 	f.BoolVar(&g.DryRun, "dry-run", false, "print what would change without changing anything")
 	f.StringVar(&g.Progress, "progress", "", "progress output: auto, tty, plain, json or quiet (default: COMPOSE_PROGRESS, else auto)")
+	f.BoolVar(&g.Swarm, "swarm", false, "deploy the project as a Swarm stack on the manager named by -H/DOCKER_HOST")
 	f.StringVar(&g.Ansi, "ansi", "", "control characters: never, always or auto (default: COMPOSE_ANSI, else auto)")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.validateOutputFlags(deps) }
 	root.AddCommand(
@@ -137,6 +146,8 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 		newPullCommand(deps, g),
 		newPushCommand(deps, g),
 	)
+	root.AddCommand(newGraphCommand(deps, g), newCompletionCommand(deps), newPluginMetadataCommand(deps))
+	installCompletions(root, deps, g)
 	return root
 }
 
@@ -145,6 +156,7 @@ func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
 	return loader.Options{
 		Files: g.Files, ProjectName: g.ProjectName, ProjectDirectory: g.ProjectDirectory,
 		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
+		Swarm: g.Swarm,
 	}
 }
 
@@ -188,13 +200,13 @@ func isNoConfig(err error) bool {
 // connect opens the engine and checks that it answers, so that an
 // unreachable engine is one clear line.
 func (g *globalOptions) connect(ctx context.Context, deps *Deps) (Engine, error) {
-	eng, err := deps.NewEngine(g.Host)
+	eng, err := g.openEngine(deps)
 	if err != nil {
 		return nil, err
 	}
 	if err := eng.Ping(ctx); err != nil {
 		eng.Close()
-		return nil, err
+		return nil, withEngineSource(eng, err)
 	}
 	return eng, nil
 }

@@ -37,6 +37,9 @@ func newScaleCommand(deps *Deps, g *globalOptions) *cobra.Command {
 }
 
 func runScale(ctx context.Context, deps *Deps, g *globalOptions, o *scaleOptions, args []string) error {
+	if g.Swarm {
+		return runSwarmScale(ctx, deps, g, args)
+	}
 	scale, err := parseScaleArgs(args)
 	if err != nil {
 		return err

@@ -77,6 +77,9 @@ func (o *upOptions) validate() error {
 }
 
 func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args []string) error {
+	if g.Swarm {
+		return runSwarmUp(ctx, deps, g, o, args)
+	}
 	if err := o.validate(); err != nil {
 		return err
 	}

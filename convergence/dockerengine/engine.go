@@ -20,34 +20,28 @@ import (
 // Engine is a convergence.Engine backed by a Docker engine.
 type Engine struct {
 	cli *client.Client
+	// endpoint is the URL the engine was chosen by (ssh:// stays ssh://);
+	// source adds what chose it, for messages (see Open).
+	endpoint, source string
 }
 
 var _ convergence.Engine = (*Engine)(nil)
 
-// New connects using the environment (DOCKER_HOST, DOCKER_TLS_VERIFY,
-// DOCKER_CERT_PATH) with API version negotiation; a non-empty host overrides
-// DOCKER_HOST. It does not contact the engine: call Ping for that.
+// New connects like the docker CLI: a non-empty host (-H) wins, else the
+// process environment and the docker CLI configuration decide (DOCKER_HOST,
+// DOCKER_CONTEXT, the current context, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH;
+// see Resolve). It does not contact the engine: call Ping for that.
 func New(host string) (*Engine, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
-	if host != "" {
-		opts = append(opts, client.WithHost(host))
-	}
-	cli, err := client.NewClientWithOpts(opts...)
-	if err != nil {
-		where := host
-		if where == "" {
-			where = os.Getenv(client.EnvOverrideHost)
-		}
-		if where == "" {
-			where = client.DefaultDockerHost
-		}
-		return nil, fmt.Errorf("configure Docker engine client for %q: %w", where, err)
-	}
-	return &Engine{cli: cli}, nil
+	return Open(Selection{Host: host, Environ: os.Environ()})
 }
 
 // Endpoint returns the daemon host, for error messages.
-func (e *Engine) Endpoint() string { return e.cli.DaemonHost() }
+func (e *Engine) Endpoint() string {
+	if e.endpoint != "" {
+		return e.endpoint
+	}
+	return e.cli.DaemonHost()
+}
 
 // Ping checks that the engine answers; the error is one line naming the endpoint.
 func (e *Engine) Ping(ctx context.Context) error {

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# A 3-node Docker Swarm lab on one machine: each node is a container running
+# its own dockerd (Debian's docker.io) on a user-defined bridge network.
+#
+#   scripts/swarm-lab.sh image          build the node image (cached)
+#   scripts/swarm-lab.sh up   [LAB]     start LAB (default "mcswarm"): 1 manager, 2 workers
+#   scripts/swarm-lab.sh down [LAB]     remove the nodes, their volumes and the network
+#   scripts/swarm-lab.sh status [LAB]   docker node ls on the manager
+#   scripts/swarm-lab.sh host [LAB]     print DOCKER_HOST for the manager
+#   scripts/swarm-lab.sh load LAB IMG.. copy images from the host engine into every node
+#
+# The host engine itself is never made a Swarm member. Nodes cannot run
+# --privileged here, so they get every capability, no seccomp/apparmor, an
+# unmasked /sys and all devices, and remount /sys and the cgroups read-write.
+set -euo pipefail
+IMAGE=${SWARM_NODE_IMAGE:-mycompose-test/swarm-node}
+NODES=${SWARM_NODES:-3}
+SUITE=${SWARM_SUITE:-bookworm}
+MIRROR=${SWARM_MIRROR:-http://deb.debian.org/debian}
+# Images loaded into every node by "up" (must exist on the host engine).
+LOAD_IMAGES=${SWARM_LOAD_IMAGES:-mycompose-test/busybox:latest mycompose-test/busybox:alt}
+
+log() { printf 'swarm-lab: %s\n' "$*" >&2; }
+
+build_image() {
+  if docker image inspect "$IMAGE" >/dev/null 2>&1; then log "image $IMAGE cached"; return; fi
+  command -v debootstrap >/dev/null 2>&1 || {
+    log "installing debootstrap"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+  local root; root=$(mktemp -d /var/tmp/swarm-node.XXXXXX)
+  log "debootstrap $SUITE into $root (about a minute)"
+  debootstrap --variant=minbase --include=docker.io,iptables,iproute2,ca-certificates,procps \
+    "$SUITE" "$root" "$MIRROR" >/tmp/swarm-node-debootstrap.log 2>&1 || {
+    tail -20 /tmp/swarm-node-debootstrap.log >&2; rm -rf "$root"; exit 1; }
+  cat >"$root/usr/local/bin/swarm-node-start" <<'SCRIPT'
+#!/bin/sh
+# Node entry point: make /sys and the cgroups writable, then run dockerd.
+mount -o remount,rw /sys 2>/dev/null || mount -o remount,bind,rw /sys 2>/dev/null || true
+for d in /sys/fs/cgroup/*; do
+  [ -d "$d" ] && mount -o remount,bind,rw "$d" 2>/dev/null || true
+done
+mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
+rm -f /var/run/docker.pid /run/docker/containerd/containerd.pid
+exec dockerd --tls=false -H tcp://0.0.0.0:2375 -H unix:///var/run/docker.sock \
+  --iptables=true ${DOCKERD_ARGS:-}
+SCRIPT
+  chmod +x "$root/usr/local/bin/swarm-node-start"
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  tar -C "$root" -c . | docker import -c 'CMD ["/usr/local/bin/swarm-node-start"]' - "$IMAGE" >/dev/null
+  rm -rf "$root"
+  log "built $IMAGE"
+}
+
+node_name() { echo "$1-node$2"; }
+ndocker() { docker exec "$1" docker "${@:2}"; }
+
+node_ip() {
+  docker inspect -f "{{(index .NetworkSettings.Networks \"$1-net\").IPAddress}}" "$2"
+}
+
+start_node() { # lab index
+  local lab=$1 i=$2 n; n=$(node_name "$lab" "$i")
+  if docker inspect "$n" >/dev/null 2>&1; then docker start "$n" >/dev/null; return; fi
+  docker run -d --name "$n" --hostname "$n" --network "$lab-net" \
+    --label org.mycompose.swarm-lab="$lab" \
+    --cap-add ALL --cap-drop SYS_RESOURCE \
+    --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+    --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
+    -v "$n-docker:/var/lib/docker" --tmpfs /run --tmpfs /tmp \
+    "$IMAGE" >/dev/null
+}
+
+wait_dockerd() {
+  local n=$1
+  for _ in $(seq 1 60); do
+    docker exec "$n" docker info >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  docker logs --tail 30 "$n" >&2; log "dockerd in $n did not start"; return 1
+}
+
+load_images() { # lab images...
+  local lab=$1; shift
+  local i n img have want
+  for img in "$@"; do
+    docker image inspect "$img" >/dev/null 2>&1 || { log "skip $img: not on the host"; continue; }
+    want=$(docker image inspect -f '{{.Id}}' "$img")
+    for i in $(seq 1 "$NODES"); do
+      n=$(node_name "$lab" "$i")
+      have=$(docker exec "$n" docker image inspect -f '{{.Id}}' "$img" 2>/dev/null || true)
+      [ "$have" = "$want" ] || docker save "$img" | docker exec -i "$n" docker load -q >/dev/null
+    done
+  done
+}
+
+up() {
+  local lab=$1 i n mgr mip
+  build_image
+  docker network inspect "$lab-net" >/dev/null 2>&1 ||
+    docker network create --label org.mycompose.swarm-lab="$lab" "$lab-net" >/dev/null
+  for i in $(seq 1 "$NODES"); do start_node "$lab" "$i"; done
+  for i in $(seq 1 "$NODES"); do wait_dockerd "$(node_name "$lab" "$i")"; done
+  mgr=$(node_name "$lab" 1); mip=$(node_ip "$lab" "$mgr")
+  local state; state=$(ndocker "$mgr" info -f '{{.Swarm.LocalNodeState}}')
+  if [ "$state" != active ]; then
+    log "swarm init on $mgr ($mip)"
+    ndocker "$mgr" swarm init --advertise-addr "$mip" --dispatcher-heartbeat 1s >/dev/null
+  fi
+  local token; token=$(ndocker "$mgr" swarm join-token -q worker)
+  for i in $(seq 2 "$NODES"); do
+    n=$(node_name "$lab" "$i")
+    state=$(ndocker "$n" info -f '{{.Swarm.LocalNodeState}}')
+    [ "$state" = active ] || [ "$state" = pending ] ||
+      ndocker "$n" swarm join --token "$token" "$mip:2377" >/dev/null
+  done
+  for _ in $(seq 1 60); do
+    [ "$(ndocker "$mgr" node ls -f role=worker --format '{{.Status}}' | grep -c Ready)" -ge $((NODES - 1)) ] && break
+    sleep 0.5
+  done
+  # shellcheck disable=SC2086
+  load_images "$lab" $LOAD_IMAGES
+  log "lab $lab up: DOCKER_HOST=tcp://$mip:2375"
+}
+
+down() {
+  local lab=$1 i n
+  for i in $(seq 1 "$NODES"); do
+    n=$(node_name "$lab" "$i")
+    docker rm -f -v "$n" >/dev/null 2>&1 || true
+    docker volume rm "$n-docker" >/dev/null 2>&1 || true
+  done
+  docker network rm "$lab-net" >/dev/null 2>&1 || true
+  log "lab $lab down"
+}
+
+cmd=${1:-}; lab=${2:-mcswarm}
+case "$cmd" in
+  image) build_image ;;
+  up) up "$lab" ;;
+  down) down "$lab" ;;
+  status) ndocker "$(node_name "$lab" 1)" node ls ;;
+  host) echo "tcp://$(node_ip "$lab" "$(node_name "$lab" 1)"):2375" ;;
+  load) shift 2; load_images "$lab" "$@" ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+esac
