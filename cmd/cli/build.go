@@ -109,13 +109,12 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 		if err := ctx.Err(); err != nil {
 			return built, err
 		}
-		emit(convergence.Event{Object: "Image", Name: ref, Status: "Building"})
-		start := time.Now()
 		req, closer, err := convergence.BuildRequestFor(svc)
 		if err != nil {
-			emit(convergence.Event{Object: "Image", Name: ref, Status: "Error"})
 			return built, err
 		}
+		emit(convergence.Event{Object: "Image", Name: ref, Status: "Building"})
+		start := time.Now()
 		_, err = eng.BuildImage(ctx, req, nil)
 		closer.Close()
 		if err != nil {
