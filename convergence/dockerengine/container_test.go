@@ -183,8 +183,11 @@ func TestCreateContainerRichSpec(t *testing.T) {
 	if err := e.StopContainer(ctx, id, nil); err != nil {
 		t.Fatalf("StopContainer: %v", err)
 	}
-	if st := inspectContainer(t, e, id).State; st.Running || st.ExitCode != 0 {
-		t.Errorf("after stop: running=%v exit=%d, want stopped with exit 0 (SIGTERM handled)", st.Running, st.ExitCode)
+	// 0: the shell's trap handled SIGTERM; 143: SIGTERM arrived before the
+	// trap was set (a loaded machine). 137 would mean a SIGKILL after the
+	// timeout, i.e. the stop signal never reached the process.
+	if st := inspectContainer(t, e, id).State; st.Running || (st.ExitCode != 0 && st.ExitCode != 143) {
+		t.Errorf("after stop: running=%v exit=%d, want stopped by SIGTERM (exit 0 or 143)", st.Running, st.ExitCode)
 	}
 	renamed := uniqueName(t, "renamed")
 	clean.container(renamed)
