@@ -62,6 +62,7 @@ func (r *runner) floorCold(ctx context.Context) error {
 		Name:   r.network(),
 		Driver: "bridge",
 		Labels: map[string]string{project.LabelProject: r.project, project.LabelNetwork: "default"},
+		IPAM:   project.IPAM{Configs: []project.IPAMConfig{{Subnet: r.subnet}}},
 	})
 	if err != nil {
 		return err
@@ -144,11 +145,16 @@ func (r *runner) floorDown(ctx context.Context) error {
 	if err := g.wait(); err != nil {
 		return err
 	}
-	// Under load the engine releases a removed container's endpoint after
-	// the remove call returns; any tool must wait for it.
+	return r.removeNetwork(ctx, r.network())
+}
+
+// removeNetwork removes a network, retrying while the engine still counts
+// endpoints of removed containers (it releases them late under load, and
+// sometimes never: moby/moby#42119).
+func (r *runner) removeNetwork(ctx context.Context, name string) error {
 	for attempt := 0; ; attempt++ {
-		err := r.eng.RemoveNetwork(ctx, r.network())
-		if err == nil || !strings.Contains(err.Error(), "active endpoints") || attempt >= 20 {
+		err := r.eng.RemoveNetwork(ctx, name)
+		if err == nil || !strings.Contains(err.Error(), "active endpoints") || attempt >= 15 {
 			return err
 		}
 		time.Sleep(time.Duration(20*(attempt+1)) * time.Millisecond)

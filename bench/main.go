@@ -151,6 +151,10 @@ func run(ctx context.Context, cfg config) (*results, error) {
 				}
 				res.add(sc, t, s, err)
 				res.loads = append(res.loads, load1())
+				if r.leaked {
+					res.leaked = append(res.leaked, r.network())
+					status += " (the engine kept the network: moby/moby#42119)"
+				}
 				fmt.Fprintf(cfg.log, "[%3d/%d] %-5s %-15s rep %d/%d %8.3fs  cpu %6.3fs  %s\n",
 					done, total, sc.id, t.name, rep, cfg.reps, s.wall.Seconds(), s.cpu.Seconds(), status)
 			}

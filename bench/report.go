@@ -28,6 +28,7 @@ type results struct {
 	cells     map[string]*cell // scenario id + "\x00" + tool name
 	env       string
 	loads     []float64 // 1-minute load average after each run
+	leaked    []string  // networks the engine would not remove after a run
 	started   time.Time
 	finished  time.Time
 }
@@ -161,7 +162,12 @@ func (r *results) write(out string) error {
 	if r.cfg.quick {
 		mode = " (quick mode: small sizes)"
 	}
-	fmt.Fprintf(&b, "- Repetitions: %d per tool and scenario%s, interleaved tool by tool\n\n", r.cfg.reps, mode)
+	fmt.Fprintf(&b, "- Repetitions: %d per tool and scenario%s, interleaved tool by tool\n", r.cfg.reps, mode)
+	if len(r.leaked) > 0 {
+		fmt.Fprintf(&b, "- Networks the engine refused to remove after a run (\"active endpoints\" with no container: "+
+			"moby/moby#42119), left behind until the daemon restarts: %d (%s)\n", len(r.leaked), strings.Join(r.leaked, ", "))
+	}
+	b.WriteString("\n")
 	b.WriteString("Each run uses a fresh project (`mcbench-<scenario>-<tool>-<rand>`), an untimed setup, one timed step and a\n" +
 		"correctness check (right containers running under the tool's names, nothing recreated that should not be),\n" +
 		"then removes everything carrying the project label. Seconds are wall time of the client process; CPU is\n" +

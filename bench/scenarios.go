@@ -42,10 +42,12 @@ func (m model) service(name string) *svcDef {
 	return nil
 }
 
-// yaml renders the compose file. Replicas are not written: the tools get
-// them through --scale, as a user scaling a service would.
-func (m model) yaml() string {
+// yaml renders the compose file with the default network on subnet.
+// Replicas are not written: the tools get them through --scale, as a user
+// scaling a service would.
+func (m model) yaml(subnet string) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "networks:\n  default:\n    ipam:\n      config:\n        - subnet: %s\n", subnet)
 	b.WriteString("services:\n")
 	for _, s := range m {
 		fmt.Fprintf(&b, "  %s:\n    image: %s\n", s.name, testImage)
@@ -153,6 +155,8 @@ type runner struct {
 	exists  bool   // the project has been set up
 	timed   bool   // the timed step is running
 	out     string // output of the last tool command
+	subnet  string // of the project's default network
+	leaked  bool   // the engine kept the network after cleanup
 }
 
 // do sets up, times the step, checks the result and cleans up.
@@ -167,6 +171,9 @@ func (r *runner) do(ctx context.Context) (sample, error) {
 	}
 	r.dir = dir
 	defer os.RemoveAll(dir)
+	if r.subnet, err = pickSubnet(ctx); err != nil {
+		return sample{}, err
+	}
 	defer r.cleanup()
 	r.m = r.sc.start.clone()
 	if r.sc.setup > 0 {
@@ -222,7 +229,7 @@ func (r *runner) do(ctx context.Context) (sample, error) {
 }
 
 func (r *runner) write() error {
-	return os.WriteFile(filepath.Join(r.dir, "compose.yaml"), []byte(r.m.yaml()), 0o644)
+	return os.WriteFile(filepath.Join(r.dir, "compose.yaml"), []byte(r.m.yaml(r.subnet)), 0o644)
 }
 
 // up brings the project to r.m; webScale > 0 is passed as --scale web=N.
