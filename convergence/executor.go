@@ -530,16 +530,46 @@ func (r *applyRun) removeNetwork(a *Action) error {
 	if a.NetworkID != "" {
 		target = a.NetworkID
 	}
-	err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveNetwork(ctx, target) })
-	switch {
-	case err == nil, IsNotFound(err):
-		r.emit("Network", a.Name, "Removed", "")
-		return nil
-	case strings.Contains(err.Error(), "active endpoints"):
-		r.emit("Network", a.Name, "Warning", "not removed: still in use by containers of another project or of no project")
-		return nil
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = r.call(func(ctx context.Context) error { return r.x.Engine.RemoveNetwork(ctx, target) })
+		if err == nil || !strings.Contains(err.Error(), "active endpoints") {
+			break
+		}
+		// Attached containers are a reason to keep it; with none attached,
+		// the 20.10 engine is releasing a removed container's endpoint late
+		// (moby/moby#42119), so retry briefly.
+		users, ierr := r.networkUsers(target)
+		if ierr != nil || len(users) > 0 {
+			r.emit("Network", a.Name, "Warning", "not removed: still in use by container(s) "+strings.Join(users, ", ")+" of another project or of no project")
+			return nil
+		}
+		if attempt >= 8 {
+			r.emit("Network", a.Name, "Warning", "not removed: the engine still holds endpoints of removed containers although none is attached (a Docker 20.10 bug, moby/moby#42119); restarting the Docker daemon frees it")
+			return nil
+		}
+		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
 	}
-	return fmt.Errorf("remove network %q: %w", a.Name, err)
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("remove network %q: %w", a.Name, err)
+	}
+	r.emit("Network", a.Name, "Removed", "")
+	return nil
+}
+
+// networkUsers lists the short IDs of the containers attached to a network.
+func (r *applyRun) networkUsers(network string) ([]string, error) {
+	var n Network
+	err := r.call(func(ctx context.Context) error {
+		var err error
+		n, err = r.x.Engine.InspectNetwork(ctx, network)
+		return err
+	})
+	ids := make([]string, len(n.Containers))
+	for i, id := range n.Containers {
+		ids[i] = shortID(id)
+	}
+	return ids, err
 }
 
 func (r *applyRun) removeVolume(a *Action) error {
