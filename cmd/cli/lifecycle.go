@@ -192,3 +192,26 @@ func rootRun(cmd *cobra.Command, args []string) error {
 func colorOutput(deps *Deps, noColor bool) bool {
 	return !noColor && envValue(deps.Environ, "NO_COLOR") == "" && isTerminal(deps.Stdout)
 }
+
+// lockedContainers opens the target, takes the project lock and lists the
+// project's containers: how every command that changes containers starts.
+// release (safe to call twice) unlocks and closes the engine.
+func (g *globalOptions) lockedContainers(ctx context.Context, deps *Deps, args []string) (*projectTarget, []convergence.Container, func(), error) {
+	t, err := g.openTarget(ctx, deps, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	unlock, err := t.lock(ctx, deps, g)
+	if err != nil {
+		t.eng.Close()
+		return nil, nil, nil, err
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { unlock(); t.eng.Close() }) }
+	cs, err := t.containers(ctx)
+	if err != nil {
+		release()
+		return nil, nil, nil, err
+	}
+	return t, cs, release, nil
+}

@@ -34,20 +34,11 @@ func newRestartCommand(deps *Deps, g *globalOptions) *cobra.Command {
 // --no-deps) the services declaring `restart: true` on their depends_on
 // entry for one of them, dependencies first. One-offs are left alone.
 func runRestart(ctx context.Context, deps *Deps, g *globalOptions, o *restartOptions, args []string) error {
-	t, err := g.openTarget(ctx, deps, args)
+	t, cs, release, err := g.lockedContainers(ctx, deps, args)
 	if err != nil {
 		return err
 	}
-	defer t.eng.Close()
-	unlock, err := t.lock(ctx, deps, g)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	cs, err := t.containers(ctx)
-	if err != nil {
-		return err
-	}
+	defer release()
 	graph := t.dependencies(cs)
 	var services []string
 	switch {

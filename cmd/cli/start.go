@@ -32,20 +32,11 @@ func newStartCommand(deps *Deps, g *globalOptions) *cobra.Command {
 // runStart starts the existing containers of the services and of what they
 // depend on, dependencies first. One-off containers are left alone.
 func runStart(ctx context.Context, deps *Deps, g *globalOptions, o *startOptions, args []string) error {
-	t, err := g.openTarget(ctx, deps, args)
+	t, cs, release, err := g.lockedContainers(ctx, deps, args)
 	if err != nil {
 		return err
 	}
-	defer t.eng.Close()
-	unlock, err := t.lock(ctx, deps, g)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	cs, err := t.containers(ctx)
-	if err != nil {
-		return err
-	}
+	defer release()
 	if len(selectContainers(cs, nil, 0, false)) == 0 {
 		return errors.New("no containers to start: create them with `mycompose up` or `mycompose create` first")
 	}
@@ -62,6 +53,6 @@ func runStart(ctx context.Context, deps *Deps, g *globalOptions, o *startOptions
 	if err := apply(ctx, deps, g, t.eng, convergence.PlanStart(cs, graph, services)); err != nil || !o.Wait || g.DryRun {
 		return err
 	}
-	unlock()
+	release()
 	return waitReady(ctx, deps, g, t.name, services, o.WaitTimeout)
 }

@@ -30,20 +30,11 @@ func newStopCommand(deps *Deps, g *globalOptions) *cobra.Command {
 // runStop stops the running containers of the services (not those that
 // depend on them), dependents first. One-off containers are left alone.
 func runStop(ctx context.Context, deps *Deps, g *globalOptions, o *stopOptions, args []string) error {
-	t, err := g.openTarget(ctx, deps, args)
+	t, cs, release, err := g.lockedContainers(ctx, deps, args)
 	if err != nil {
 		return err
 	}
-	defer t.eng.Close()
-	unlock, err := t.lock(ctx, deps, g)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	cs, err := t.containers(ctx)
-	if err != nil {
-		return err
-	}
+	defer release()
 	var services []string
 	if len(args) > 0 {
 		services = args
