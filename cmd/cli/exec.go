@@ -48,19 +48,11 @@ func newExecCommand(deps *Deps, g *globalOptions) *cobra.Command {
 // command's exit code as the process's.
 func runExec(ctx context.Context, deps *Deps, g *globalOptions, o *execOptions, args []string) error {
 	service, command := args[0], args[1:]
-	t, err := g.openTarget(ctx, deps, []string{service})
+	t, c, err := g.replica(ctx, deps, service, o.Index)
 	if err != nil {
 		return err
 	}
 	defer t.eng.Close()
-	cs, err := t.containers(ctx)
-	if err != nil {
-		return err
-	}
-	c, err := serviceContainer(cs, service, o.Index)
-	if err != nil {
-		return err
-	}
 	if c.State != "running" {
 		return fmt.Errorf("container %q of service %q is %s, not running: start it with `mycompose start %s`", c.Name, service, c.State, service)
 	}

@@ -215,3 +215,21 @@ func (g *globalOptions) lockedContainers(ctx context.Context, deps *Deps, args [
 	}
 	return t, cs, release, nil
 }
+
+// replica opens the target of one service and picks its replica by --index
+// (exec, port). The caller closes t.eng.
+func (g *globalOptions) replica(ctx context.Context, deps *Deps, service string, index int) (*projectTarget, convergence.Container, error) {
+	t, err := g.openTarget(ctx, deps, []string{service})
+	if err != nil {
+		return nil, convergence.Container{}, err
+	}
+	cs, err := t.containers(ctx)
+	if err == nil {
+		var c convergence.Container
+		if c, err = serviceContainer(cs, service, index); err == nil {
+			return t, c, nil
+		}
+	}
+	t.eng.Close()
+	return nil, convergence.Container{}, err
+}

@@ -38,19 +38,11 @@ func runPort(ctx context.Context, deps *Deps, g *globalOptions, o *portOptions, 
 	if err != nil {
 		return usageError{fmt.Errorf("invalid port %q: use a container port number, for example 80", args[1])}
 	}
-	t, err := g.openTarget(ctx, deps, []string{service})
+	t, c, err := g.replica(ctx, deps, service, o.Index)
 	if err != nil {
 		return err
 	}
 	defer t.eng.Close()
-	cs, err := t.containers(ctx)
-	if err != nil {
-		return err
-	}
-	c, err := serviceContainer(cs, service, o.Index)
-	if err != nil {
-		return err
-	}
 	found := ""
 	var published []string
 	for _, p := range c.Ports {
