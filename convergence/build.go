@@ -131,7 +131,11 @@ func writeContext(w io.Writer, b *project.Build, dockerfile string, pm *patternm
 				return nil
 			}
 		}
-		return addFile(tw, path, rel, d)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return WriteTarEntry(tw, path, rel, info, false)
 	})
 	if err == nil && b.DockerfileInline != "" {
 		err = tw.WriteHeader(&tar.Header{Name: inlineDockerfile, Mode: 0o644, Size: int64(len(b.DockerfileInline)), Typeflag: tar.TypeReg})
@@ -145,13 +149,14 @@ func writeContext(w io.Writer, b *project.Build, dockerfile string, pm *patternm
 	return tw.Close()
 }
 
-func addFile(tw *tar.Writer, path, rel string, d fs.DirEntry) error {
-	info, err := d.Info()
-	if err != nil {
-		return err
-	}
+// WriteTarEntry writes the file, directory or symlink at path into tw under
+// name (a trailing "/" is added for directories). Without keepOwner the entry
+// belongs to root: ownership on the host means nothing in an image or a
+// container, as docker build and docker cp make it.
+func WriteTarEntry(tw *tar.Writer, path, name string, info fs.FileInfo, keepOwner bool) error {
 	link := ""
 	if info.Mode()&os.ModeSymlink != 0 {
+		var err error
 		if link, err = os.Readlink(path); err != nil {
 			return err
 		}
@@ -160,12 +165,13 @@ func addFile(tw *tar.Writer, path, rel string, d fs.DirEntry) error {
 	if err != nil {
 		return err
 	}
-	hdr.Name = rel
+	hdr.Name = name
 	if info.IsDir() {
 		hdr.Name += "/"
 	}
-	// Reproducible: ownership from the host does not matter in an image.
-	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+	if !keepOwner {
+		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+	}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/mycompose/mycompose/convergence"
 )
 
 var errNotExist = fs.ErrNotExist
@@ -56,39 +58,11 @@ func writeTar(w io.Writer, src, name string, archive bool) error {
 		if err != nil {
 			return err
 		}
-		link := ""
-		if info.Mode()&os.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		}
-		hdr, err := tar.FileInfoHeader(info, link)
-		if err != nil {
-			return err
-		}
-		hdr.Name = name
+		name := name
 		if rel != "." {
-			hdr.Name = path.Join(name, filepath.ToSlash(rel))
+			name = path.Join(name, filepath.ToSlash(rel))
 		}
-		if info.IsDir() {
-			hdr.Name += "/"
-		}
-		if !archive {
-			hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if !info.Mode().IsRegular() {
-			return nil
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
+		return convergence.WriteTarEntry(tw, p, name, info, archive)
 	})
 	if err != nil {
 		return err
