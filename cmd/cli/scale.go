@@ -40,28 +40,38 @@ func runScale(ctx context.Context, deps *Deps, g *globalOptions, o *scaleOptions
 	if g.Swarm {
 		return runSwarmScale(ctx, deps, g, args)
 	}
-	scale, err := parseScaleArgs(args)
+	p, names, err := g.loadScaled(ctx, deps, args)
 	if err != nil {
 		return err
 	}
-	p, err := g.load(ctx, deps)
-	if err != nil {
-		return err
-	}
-	if err := applyScale(p, scale); err != nil {
-		return err
-	}
-	names := make([]string, 0, len(scale))
-	for n := range scale {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	services, err := selectServices(p, names, o.NoDeps)
 	if err != nil {
 		return err
 	}
 	opts := convergence.UpOptions{Services: services, IgnoreOrphans: true}
 	return converge(ctx, deps, g, p, opts)
+}
+
+// loadScaled loads the project and applies SERVICE=REPLICAS arguments to
+// it; it returns the scaled services, sorted.
+func (g *globalOptions) loadScaled(ctx context.Context, deps *Deps, args []string) (*project.Project, []string, error) {
+	scale, err := parseScaleArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := g.load(ctx, deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := applyScale(p, scale); err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, 0, len(scale))
+	for n := range scale {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return p, names, nil
 }
 
 // parseScaleArgs parses SERVICE=REPLICAS arguments.

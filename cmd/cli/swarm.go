@@ -54,15 +54,8 @@ func runSwarmUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions,
 	if !o.Detach {
 		return usageError{errors.New("--swarm: use up -d (a stack runs on the cluster, not attached to this terminal)")}
 	}
-	scale, err := parseScaleArgs(o.Scale)
+	p, _, err := g.loadScaled(ctx, deps, o.Scale)
 	if err != nil {
-		return err
-	}
-	p, err := g.load(ctx, deps)
-	if err != nil {
-		return err
-	}
-	if err := applyScale(p, scale); err != nil {
 		return err
 	}
 	d, err := msw.BuildDesired(p)
@@ -102,30 +95,18 @@ func swarmConverge(ctx context.Context, deps *Deps, g *globalOptions, d *msw.Des
 }
 
 func runSwarmScale(ctx context.Context, deps *Deps, g *globalOptions, args []string) error {
-	scale, err := parseScaleArgs(args)
+	p, names, err := g.loadScaled(ctx, deps, args)
 	if err != nil {
-		return err
-	}
-	p, err := g.load(ctx, deps)
-	if err != nil {
-		return err
-	}
-	if err := applyScale(p, scale); err != nil {
 		return err
 	}
 	d, err := msw.BuildDesired(p)
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(scale))
-	for n := range scale {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	// Only the scaled services are waited for.
 	var keep []msw.ServiceSpec
 	for _, s := range d.Services {
-		if _, ok := scale[strings.TrimPrefix(s.Name, d.Stack+"_")]; ok {
+		if contains(names, strings.TrimPrefix(s.Name, d.Stack+"_")) {
 			keep = append(keep, s)
 		}
 	}

@@ -86,15 +86,8 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 	if err := g.setPull(o.Pull, o.QuietPull); err != nil {
 		return err
 	}
-	scale, err := parseScaleArgs(o.Scale)
+	p, _, err := g.loadScaled(ctx, deps, o.Scale)
 	if err != nil {
-		return err
-	}
-	p, err := g.load(ctx, deps)
-	if err != nil {
-		return err
-	}
-	if err := applyScale(p, scale); err != nil {
 		return err
 	}
 	services, err := selectServices(p, args, o.NoDeps)
