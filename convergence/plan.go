@@ -120,6 +120,9 @@ type Plan struct {
 	// Recreating them deletes their data, so the plan only does it with
 	// UpOptions.RecreateVolumes; the caller asks the user first.
 	VolumeChanges []string
+	// Notes are informational lines that --dry-run prints (keys that only
+	// a Swarm applies); they do not change anything.
+	Notes []string
 }
 
 // Empty reports whether the plan changes nothing.

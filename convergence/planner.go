@@ -83,6 +83,10 @@ func PlanUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
 			if err := pl.planService(svc); err != nil {
 				return nil, err
 			}
+			if len(svc.SwarmOnly) > 0 {
+				pl.plan.Notes = append(pl.plan.Notes, fmt.Sprintf("service %q: %s: Swarm only, not applied here",
+					svc.Name, strings.Join(svc.SwarmOnly, ", ")))
+			}
 		}
 	}
 	pl.planOrphans()

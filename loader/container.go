@@ -64,6 +64,11 @@ func (c *converter) container(s types.ServiceConfig) project.ContainerSpec {
 	}
 	spec.LogDriver, spec.LogOptions = logging(s)
 	resources(s, &spec)
+	spec.Resources = moreResources(s)
+	spec.Runtime = c.runtimeOptions(s)
+	if r, ok := deployRestart(s); ok {
+		spec.Restart = r
+	}
 	return spec
 }
 

@@ -143,7 +143,12 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 	config, _ := ServiceConfigJSON(s)
 	ctr := c.container(s)
 	ctr.Files = c.files(s)
+	var swarmOnly []string
+	if !c.l.session.opts.Swarm {
+		swarmOnly = swarmOnlyDeployKeys(s)
+	}
 	return project.Service{
+		SwarmOnly:     swarmOnly,
 		Name:          s.Name,
 		Replicas:      replicas(s),
 		ConfigHash:    hash,

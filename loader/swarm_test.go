@@ -26,9 +26,9 @@ func TestSwarmRefusesKeysWithReason(t *testing.T) {
 		!strings.Contains(err.Error(), `key "container_name" cannot be used with --swarm`) {
 		t.Fatalf("err = %v", err)
 	}
-	// Without Swarm mode, deploy.placement stays refused.
-	if _, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{}}); err == nil || !strings.Contains(err.Error(), "deploy.placement") {
-		t.Fatalf("local err = %v", err)
+	// Without Swarm mode, deploy.placement is accepted and noted as Swarm only.
+	if p, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{}}); err != nil || len(p.Services[0].SwarmOnly) != 1 || p.Services[0].SwarmOnly[0] != "deploy.placement" {
+		t.Fatalf("local load: err = %v", err)
 	}
 	// In Swarm mode the placement is kept.
 	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  web:\n    image: x\n    deploy:\n      placement: {constraints: [node.role==worker]}\n"), 0o644)

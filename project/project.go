@@ -63,6 +63,9 @@ type Service struct {
 	Build *Build
 	// Swarm is the deploy section when loaded in Swarm mode, else nil.
 	Swarm *SwarmService
+	// SwarmOnly lists the deploy keys set on the service that only a Swarm
+	// honours ("deploy.placement", ...): accepted locally, not applied.
+	SwarmOnly []string
 }
 
 // Build describes an image build through the engine's build API.
@@ -149,6 +152,11 @@ type ContainerSpec struct {
 	NanoCPUs          int64 // cpus * 1e9
 	PidsLimit         int64 // 0: unlimited/default
 	VolumesFrom       []string
+	// Resources are the further cgroup knobs (cpu_shares, blkio_config, gpus, ...).
+	Resources Resources
+	// Runtime holds runtime, isolation, cgroup, userns_mode, uts, storage_opt,
+	// volume_driver and mac_address.
+	Runtime RuntimeOptions
 	// Files are secrets and configs, written into the container after it
 	// is created and before it starts.
 	Files []ContainerFile

@@ -191,6 +191,9 @@ func apply(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, plan *
 		for _, a := range plan.Actions {
 			fmt.Fprintln(deps.Stdout, a.String())
 		}
+		for _, n := range plan.Notes {
+			fmt.Fprintf(deps.Stdout, "note: %s\n", n)
+		}
 		return nil
 	}
 	events, done := g.progress(deps)

@@ -51,6 +51,9 @@ func mapCreateSpec(cs convergence.CreateSpec) (createRequest, error) {
 		StopTimeout:  s.StopTimeout,
 		Healthcheck:  mapHealthcheck(s.Healthcheck),
 		ExposedPorts: exposed,
+		// Deprecated by API 1.44 in favour of the endpoint's address, which
+		// still accepts it; 1.41 knows only this one.
+		MacAddress: s.Runtime.MacAddress,
 	}
 	binds, mounts := mapMounts(s.Mounts)
 	host := &container.HostConfig{
@@ -76,13 +79,15 @@ func mapCreateSpec(cs convergence.CreateSpec) (createRequest, error) {
 		NetworkMode:    container.NetworkMode(mode),
 		GroupAdd:       s.GroupAdd,
 		VolumesFrom:    s.VolumesFrom,
-		Resources: container.Resources{
-			Memory:            s.Memory,
-			MemoryReservation: s.MemoryReservation,
-			NanoCPUs:          s.NanoCPUs,
-			Ulimits:           mapUlimits(s.Ulimits),
-			Devices:           mapDevices(s.Devices),
-		},
+		Resources:      mapResources(s),
+		Runtime:        s.Runtime.Runtime,
+		Isolation:      container.Isolation(s.Runtime.Isolation),
+		CgroupnsMode:   container.CgroupnsMode(s.Runtime.CgroupnsMode),
+		UsernsMode:     container.UsernsMode(s.Runtime.UsernsMode),
+		UTSMode:        container.UTSMode(s.Runtime.UTSMode),
+		StorageOpt:     s.Runtime.StorageOpt,
+		VolumeDriver:   s.Runtime.VolumeDriver,
+		OomScoreAdj:    s.Resources.OomScoreAdj,
 	}
 	if s.PidsLimit != 0 {
 		limit := s.PidsLimit
