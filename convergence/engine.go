@@ -158,9 +158,11 @@ type VolumeSpec struct {
 
 // Endpoint configures a container's attachment to one network.
 type Endpoint struct {
-	Aliases     []string
-	IPv4Address string
-	IPv6Address string
+	Aliases      []string
+	IPv4Address  string
+	IPv6Address  string
+	LinkLocalIPs []string
+	DriverOpts   map[string]string
 }
 
 // CreateSpec is what CreateContainer needs: the container's name, its spec

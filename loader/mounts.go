@@ -111,6 +111,15 @@ func (c *converter) volumeMount(svc string, i int, v types.ServiceVolumeConfig) 
 		if v.Bind != nil {
 			m.Propagation = v.Bind.Propagation
 			m.CreateHostPath = v.Bind.CreateHostPath
+			m.SELinux = v.Bind.SELinux
+			switch v.Bind.Recursive {
+			case "", "enabled":
+			case "disabled":
+				m.NonRecursive = true
+			default:
+				c.serviceRefuse(svc, []string{"volumes", index(i), "bind", "recursive"},
+					"bind.recursive %q is not supported by mycompose yet (use enabled or disabled)", v.Bind.Recursive)
+			}
 		}
 	case types.VolumeTypeVolume:
 		// An empty source is an anonymous volume: the engine names it.

@@ -38,7 +38,9 @@ var serviceSpec = spec{
 	},
 	"volumes": {
 		"type": nil, "source": nil, "target": nil, "read_only": nil,
-		"bind":   {"propagation": nil, "create_host_path": nil},
+		"bind":   {"propagation": nil, "create_host_path": nil, "selinux": nil, "recursive": nil},
+		// consistency has no effect on Linux, in Docker Compose as here.
+		"consistency": nil,
 		"volume": {"nocopy": nil},
 		"tmpfs":  {"size": nil, "mode": nil},
 	},
@@ -51,6 +53,7 @@ var serviceSpec = spec{
 	"network_mode": nil,
 	"networks": {"*": {
 		"aliases": nil, "ipv4_address": nil, "ipv6_address": nil, "priority": nil,
+		"link_local_ips": nil, "driver_opts": nil,
 	}},
 	"devices":   {"source": nil, "target": nil, "permissions": nil},
 	"group_add": nil, "mem_limit": nil, "mem_reservation": nil, "cpus": nil,

@@ -27,11 +27,8 @@ func TestRefusedServiceKeys(t *testing.T) {
 		{"annotations", "annotations: {a: b}"},
 		{"attach", "attach: false"},
 		{"healthcheck.start_interval", "healthcheck: {test: [CMD, x], start_interval: 1s}"},
-		{"volumes[0].bind.selinux", "volumes: ['./a:/a:z']"},
-		{"volumes[0].consistency", "volumes: [{type: bind, source: ., target: /a, consistency: cached}]"},
 		{"volumes[0].volume.subpath", "volumes: [{type: volume, source: v, target: /v, volume: {subpath: sub}}]"},
 		{"networks.default.mac_address", "networks: {default: {mac_address: 02:42:ac:11:65:43}}"},
-		{"networks.default.driver_opts", "networks: {default: {driver_opts: {a: b}}}"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {

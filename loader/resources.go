@@ -28,6 +28,8 @@ func (c *converter) attachments(s types.ServiceConfig) []project.NetworkAttachme
 			a.IPv4Address = cfg.Ipv4Address
 			a.IPv6Address = cfg.Ipv6Address
 			a.Priority = cfg.Priority
+			a.LinkLocalIPs = copySlice(cfg.LinkLocalIPs)
+			a.DriverOpts = copyMap(cfg.DriverOpts)
 		}
 		out = append(out, a)
 	}

@@ -209,6 +209,11 @@ type Mount struct {
 	// Consistency, Propagation and CreateHostPath apply to binds.
 	Propagation    string
 	CreateHostPath bool
+	// SELinux is the bind's relabel option: "z" (shared) or "Z" (private).
+	SELinux string
+	// NonRecursive stops submounts of the source from being bound too
+	// (bind.recursive: disabled).
+	NonRecursive bool
 	// NoCopy applies to volumes.
 	NoCopy bool
 	// TmpfsSize (bytes) and TmpfsMode apply to tmpfs.
@@ -246,6 +251,9 @@ type NetworkAttachment struct {
 	IPv4Address string
 	IPv6Address string
 	Priority    int
+	// LinkLocalIPs and DriverOpts are passed to the endpoint as given.
+	LinkLocalIPs []string
+	DriverOpts   map[string]string
 }
 
 // Network is a network of the project.

@@ -46,7 +46,8 @@ func TestSpecKeysHostConfig(t *testing.T) {
 
 	h.ok("up", "-d")
 	name := h.project + "-tuned-1"
-	h.want("tuned-1 running")
+	h.want("tuned-1 running", "attached-1 running")
+	checkAttachedKeys(t, h)
 	var hc struct {
 		CpuShares, CpuQuota, CpuPeriod int64
 		CpusetCpus                     string
@@ -140,5 +141,37 @@ func TestSpecKeysDeviceRequests(t *testing.T) {
 	if r := reqs[1]; r.Driver != "cdi" || !reflect.DeepEqual(r.DeviceIDs, []string{"vendor.com/class=a"}) ||
 		!reflect.DeepEqual(r.Capabilities, [][]string{{"custom"}}) || r.Options["mode"] != "fast" {
 		t.Errorf("reservation request = %+v", r)
+	}
+}
+
+// checkAttachedKeys: bind relabelling, non-recursive binds and the network
+// attachment's link-local addresses and driver options.
+func checkAttachedKeys(t *testing.T, h *harness) {
+	t.Helper()
+	name := h.project + "-attached-1"
+	var binds []string
+	inspectJSON(t, name, ".HostConfig.Binds", &binds)
+	if len(binds) != 1 || !strings.HasSuffix(binds[0], "/site:/site:z") {
+		t.Errorf("binds = %q, want the site bind with :z", binds)
+	}
+	var mounts []struct {
+		Target      string
+		BindOptions *struct{ NonRecursive bool }
+	}
+	inspectJSON(t, name, ".HostConfig.Mounts", &mounts)
+	if len(mounts) != 1 || mounts[0].Target != "/data" || mounts[0].BindOptions == nil || !mounts[0].BindOptions.NonRecursive {
+		t.Errorf("mounts = %+v, want /data non-recursive", mounts)
+	}
+	var nets map[string]struct {
+		IPAMConfig *struct{ LinkLocalIPs []string }
+		DriverOpts map[string]string
+	}
+	inspectJSON(t, name, ".NetworkSettings.Networks", &nets)
+	ep, ok := nets[h.project+"_back"]
+	if !ok || ep.IPAMConfig == nil || !reflect.DeepEqual(ep.IPAMConfig.LinkLocalIPs, []string{"169.254.8.8"}) {
+		t.Errorf("endpoint on back = %+v, want link-local 169.254.8.8", ep)
+	}
+	if ep.DriverOpts["com.example.opt"] != "1" {
+		t.Errorf("endpoint driver opts = %v", ep.DriverOpts)
 	}
 }

@@ -126,9 +126,9 @@ func networkMode(cs convergence.CreateSpec) (string, error) {
 
 // endpointSettings maps an Endpoint onto the engine's endpoint settings.
 func endpointSettings(ep convergence.Endpoint) *network.EndpointSettings {
-	out := &network.EndpointSettings{Aliases: ep.Aliases}
-	if ep.IPv4Address != "" || ep.IPv6Address != "" {
-		out.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ep.IPv4Address, IPv6Address: ep.IPv6Address}
+	out := &network.EndpointSettings{Aliases: ep.Aliases, DriverOpts: ep.DriverOpts}
+	if ep.IPv4Address != "" || ep.IPv6Address != "" || len(ep.LinkLocalIPs) > 0 {
+		out.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ep.IPv4Address, IPv6Address: ep.IPv6Address, LinkLocalIPs: ep.LinkLocalIPs}
 	}
 	return out
 }
@@ -202,13 +202,15 @@ func mapMounts(mounts []project.Mount) (binds []string, out []mount.Mount) {
 	for _, m := range mounts {
 		switch m.Type {
 		case project.MountBind:
-			if m.CreateHostPath {
+			// Only the legacy form relabels for SELinux (the mount API
+			// has no such option), as in Docker Compose.
+			if (m.CreateHostPath || m.SELinux != "") && !m.NonRecursive {
 				binds = append(binds, bindSpec(m))
 				continue
 			}
 			bm := mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
-			if m.Propagation != "" {
-				bm.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation)}
+			if m.Propagation != "" || m.NonRecursive {
+				bm.BindOptions = &mount.BindOptions{Propagation: mount.Propagation(m.Propagation), NonRecursive: m.NonRecursive}
 			}
 			out = append(out, bm)
 		case project.MountVolume:
@@ -241,6 +243,9 @@ func bindSpec(m project.Mount) string {
 	}
 	if m.Propagation != "" {
 		opts = append(opts, m.Propagation)
+	}
+	if m.SELinux != "" {
+		opts = append(opts, m.SELinux)
 	}
 	spec := m.Source + ":" + m.Target
 	if len(opts) > 0 {
