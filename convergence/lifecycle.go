@@ -83,6 +83,9 @@ type Stdio struct {
 	Tty    bool
 	// Resize delivers terminal sizes to apply while attached (nil: none).
 	Resize <-chan TermSize
+	// DetachKeys overrides the engine's key sequence that detaches from a
+	// container ("ctrl-p,ctrl-q" by default); attach only.
+	DetachKeys string
 }
 
 // ExecSpec is a command to run in a running container.

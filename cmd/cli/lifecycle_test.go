@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,17 @@ type fakeCLIEngine struct{ *fakeengine.Engine }
 func (fakeCLIEngine) Ping(context.Context) error { return nil }
 func (fakeCLIEngine) Close() error               { return nil }
 func (fakeCLIEngine) Endpoint() string           { return "fake" }
+
+// The fake has no resource usage or filesystem to snapshot.
+func (fakeCLIEngine) ContainerStats(context.Context, string) (convergence.Stats, error) {
+	return convergence.Stats{}, errors.New("fake engine: no stats")
+}
+func (fakeCLIEngine) ExportContainer(context.Context, string) (io.ReadCloser, error) {
+	return nil, errors.New("fake engine: no export")
+}
+func (fakeCLIEngine) CommitContainer(context.Context, string, convergence.CommitOptions) (string, error) {
+	return "", errors.New("fake engine: no commit")
+}
 
 // syncBuffer is a bytes.Buffer safe for the follower's goroutines.
 type syncBuffer struct {

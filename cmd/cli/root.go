@@ -30,6 +30,8 @@ type Engine interface {
 	convergence.ImageStore
 	// ImageBuilder builds images (build, up --build).
 	convergence.ImageBuilder
+	// Snapshots serves stats, export and commit.
+	convergence.Snapshots
 	Ping(ctx context.Context) error
 	Close() error
 	// Endpoint names the engine, for messages and per-engine locks.
@@ -117,6 +119,11 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.validateOutputFlags(deps) }
 	root.AddCommand(
 		newUpCommand(deps, g),
+		newVolumesCommand(deps, g),
+		newStatsCommand(deps, g),
+		newAttachCommand(deps, g),
+		newExportCommand(deps, g),
+		newCommitCommand(deps, g),
 		newDownCommand(deps, g),
 		newScaleCommand(deps, g),
 		newPsCommand(deps, g),

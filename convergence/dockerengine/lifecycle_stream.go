@@ -103,7 +103,7 @@ func (e *Engine) Exec(ctx context.Context, id string, spec convergence.ExecSpec,
 func (e *Engine) AttachContainer(ctx context.Context, id string, stdio convergence.Stdio) (<-chan error, error) {
 	op := fmt.Sprintf("attach to container %q", id)
 	resp, err := e.cli.ContainerAttach(ctx, id, container.AttachOptions{
-		Stream: true, Stdin: stdio.Stdin != nil, Stdout: true, Stderr: true,
+		Stream: true, Stdin: stdio.Stdin != nil, Stdout: true, Stderr: true, DetachKeys: stdio.DetachKeys,
 	})
 	if err != nil {
 		return nil, e.fail(err, op, false)

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"archive/tar"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestVolumesCommand: `volumes` lists the project's volumes, or those of
+// the named services, in table, quiet, JSON and template form.
+func TestVolumesCommand(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	h.ok("up", "-d")
+	data, logs := h.project+"_data", h.project+"_logs"
+	table := h.ok("volumes").stdout
+	if !strings.HasPrefix(table, "DRIVER") || !strings.Contains(table, data) || !strings.Contains(table, logs) {
+		t.Fatalf("volumes table:\n%s", table)
+	}
+	if got := strings.TrimSpace(h.ok("volumes", "-q", "app").stdout); got != data {
+		t.Fatalf("volumes -q app = %q, want %q", got, data)
+	}
+	var v struct{ Name, Driver string }
+	if err := json.Unmarshal([]byte(h.ok("volumes", "--format", "json", "other").stdout), &v); err != nil || v.Name != logs || v.Driver != "local" {
+		t.Fatalf("volumes --format json other: %+v %v", v, err)
+	}
+	if got := h.ok("volumes", "--format", "{{.Driver}}/{{.Name}}").stdout; got != "local/"+data+"\nlocal/"+logs+"\n" {
+		t.Fatalf("volumes template:\n%s", got)
+	}
+	h.fails(`no such service: "nope"`, "volumes", "nope")
+}
+
+// TestStatsCommand: one sample per running container (all with -a), with
+// the engine's memory and process counts.
+func TestStatsCommand(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	h.ok("up", "-d")
+	h.ok("stop", "other")
+	type entry struct{ ID, Name, CPUPerc, MemUsage, PIDs string }
+	parse := func(out string) map[string]entry {
+		got := map[string]entry{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var e entry
+			if err := json.Unmarshal([]byte(l), &e); err != nil {
+				t.Fatalf("stats json line %q: %v", l, err)
+			}
+			got[e.Name] = e
+		}
+		return got
+	}
+	got := parse(h.ok("stats", "--no-stream", "--format", "json").stdout)
+	app := got[h.project+"-app-1"]
+	if len(got) != 1 || app.PIDs == "" || app.PIDs == "0" || app.PIDs == "--" || !strings.Contains(app.MemUsage, "iB / ") || len(app.ID) != 12 {
+		t.Fatalf("stats --no-stream: %+v", got)
+	}
+	all := parse(h.ok("stats", "--no-stream", "-a", "--no-trunc", "--format", "json").stdout)
+	if len(all) != 2 || all[h.project+"-other-1"].PIDs != "--" || len(all[h.project+"-app-1"].ID) != 64 {
+		t.Fatalf("stats -a --no-trunc: %+v", all)
+	}
+	table := h.ok("stats", "--no-stream", "app").stdout
+	if !strings.HasPrefix(table, "CONTAINER ID") || !strings.Contains(table, h.project+"-app-1") {
+		t.Fatalf("stats table:\n%s", table)
+	}
+}
+
+// TestExportAndCommit: export writes the container's filesystem as a tar;
+// commit makes an image of its changes with the given instructions.
+func TestExportAndCommit(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	h.ok("up", "-d")
+	eventually(t, 10*time.Second, "the marker file", func() bool {
+		r := h.run("exec", "-T", "app", "cat", "/marker")
+		return r.code == 0 && strings.TrimSpace(r.stdout) == "exported"
+	})
+	out := filepath.Join(t.TempDir(), "app.tar")
+	h.ok("export", "app", "-o", out)
+	if got := tarFile(t, out, "marker"); got != "exported\n" {
+		t.Fatalf("marker in the export = %q", got)
+	}
+
+	ref := "mycompose-test/committed:" + h.project
+	t.Cleanup(func() { dockerLines(t, "rmi", "-f", ref) })
+	id := strings.TrimSpace(h.ok("commit", "-m", "snapshot", "-c", "ENV COMMITTED=yes", "app", ref).stdout)
+	var img struct {
+		ID      string
+		Comment string
+		Config  struct{ Env []string }
+	}
+	if err := json.Unmarshal([]byte(docker(t, "image", "inspect", "--format", "{{json .}}", ref)), &img); err != nil {
+		t.Fatal(err)
+	}
+	if img.ID != id || img.Comment != "snapshot" || !contains(img.Config.Env, "COMMITTED=yes") {
+		t.Fatalf("committed image %+v, printed id %q", img, id)
+	}
+	h.fails(`service "app" has no container with index 3`, "commit", "--index", "3", "app")
+}
+
+// TestAttachCommand: attach streams the running container's output and,
+// with the default --sig-proxy, forwards Ctrl-C to it.
+func TestAttachCommand(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	h.ok("up", "-d")
+	s := h.spawn("attach", "--no-stdin", "app")
+	s.waitLine(15*time.Second, "a tick from the container", func(l string) bool { return l == "tick" })
+	s.signal(syscall.SIGINT)
+	if code := s.exit(20 * time.Second); code != 0 {
+		_, errs := s.output()
+		t.Fatalf("attach exit %d: %s", code, errs)
+	}
+	c := h.containers()[h.project+"-app-1"]
+	if c.State.Status != "exited" {
+		t.Fatalf("app after the proxied SIGINT: %s, want exited", c.State.Status)
+	}
+	h.fails("is not running", "attach", "app")
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// tarFile returns the content of name in the tar archive at path.
+func tarFile(t *testing.T, path, name string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			t.Fatalf("%s not in %s", name, path)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimPrefix(hdr.Name, "./") == name {
+			b, _ := io.ReadAll(tr)
+			return string(b)
+		}
+	}
+}
