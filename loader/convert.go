@@ -149,6 +149,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 	}
 	return project.Service{
 		SwarmOnly:     swarmOnly,
+		Detached:      s.Attach != nil && !*s.Attach,
 		Name:          s.Name,
 		Replicas:      replicas(s),
 		ConfigHash:    hash,

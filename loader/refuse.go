@@ -74,7 +74,7 @@ var serviceSpec = spec{
 	"oom_score_adj": nil, "blkio_config": nil, "device_cgroup_rules": nil,
 	"cgroup": nil, "cgroup_parent": nil, "userns_mode": nil, "uts": nil,
 	"storage_opt": nil, "runtime": nil, "isolation": nil, "volume_driver": nil,
-	"gpus": nil, "mac_address": nil,
+	"gpus": nil, "mac_address": nil, "attach": nil,
 	"volumes_from": nil,
 	"secrets":      {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},
 	"configs":      {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},

@@ -25,7 +25,6 @@ func TestRefusedServiceKeys(t *testing.T) {
 		{"use_api_socket", "use_api_socket: true"},
 		{"models", "models: [m]"},
 		{"annotations", "annotations: {a: b}"},
-		{"attach", "attach: false"},
 		{"healthcheck.start_interval", "healthcheck: {test: [CMD, x], start_interval: 1s}"},
 		{"volumes[0].volume.subpath", "volumes: [{type: volume, source: v, target: /v, volume: {subpath: sub}}]"},
 		{"networks.default.mac_address", "networks: {default: {mac_address: 02:42:ac:11:65:43}}"},
@@ -73,10 +72,10 @@ services:
   web:
     image: busybox
     use_api_socket: true
-    attach: false
+    external_links: [x]
   db:
     build: {context: ., cache_from: [x]}
-`, `key "use_api_socket"`, `key "attach"`, `service "db": key "build.cache_from"`)
+`, `key "use_api_socket"`, `key "external_links"`, `service "db": key "build.cache_from"`)
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("%d lines, want 3: %q", n, err)
 	}

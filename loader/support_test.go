@@ -23,7 +23,6 @@ var pendingKeys = map[string]bool{
 	"networks.*.ipam.options.*":                                  true,
 	"services.*.annotations":                                     true,
 	"services.*.annotations.*":                                   true,
-	"services.*.attach":                                          true,
 	"services.*.build.additional_contexts":                       true,
 	"services.*.build.additional_contexts.*":                     true,
 	"services.*.build.cache_from":                                true,

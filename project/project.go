@@ -63,6 +63,9 @@ type Service struct {
 	Build *Build
 	// Swarm is the deploy section when loaded in Swarm mode, else nil.
 	Swarm *SwarmService
+	// Detached is `attach: false`: an attached `up` does not show this
+	// service's logs unless --attach names it.
+	Detached bool
 	// SwarmOnly lists the deploy keys set on the service that only a Swarm
 	// honours ("deploy.placement", ...): accepted locally, not applied.
 	SwarmOnly []string

@@ -100,8 +100,12 @@ func (o *attachOptions) attachedServices(p *project.Project, args []string) ([]s
 	default:
 		out = inUp
 	}
+	explicit := len(o.Attach) > 0
 	var kept []string
 	for _, s := range out {
+		if svc, ok := p.Service(s); ok && svc.Detached && !explicit {
+			continue
+		}
 		if !contains(o.NoAttach, s) && !contains(kept, s) {
 			kept = append(kept, s)
 		}

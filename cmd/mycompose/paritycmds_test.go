@@ -152,3 +152,19 @@ func tarFile(t *testing.T, path, name string) string {
 		}
 	}
 }
+
+// TestAttachFalse: an attached up leaves out the logs of a service with
+// `attach: false`, unless --attach names it.
+func TestAttachFalse(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	r := h.ok("-f", "attach.yaml", "up")
+	if !strings.Contains(r.stdout, "from-shown") || strings.Contains(r.stdout, "from-hidden") {
+		t.Fatalf("attached up with attach: false:\n%s", r.stdout)
+	}
+	r = h.ok("-f", "attach.yaml", "up", "--force-recreate", "--attach", "hidden")
+	if !strings.Contains(r.stdout, "from-hidden") || strings.Contains(r.stdout, "from-shown") {
+		t.Fatalf("attached up --attach hidden:\n%s", r.stdout)
+	}
+	// Both containers ran, attached or not.
+	h.want("shown-1 exited", "hidden-1 exited")
+}
