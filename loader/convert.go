@@ -48,6 +48,8 @@ func (l *loaded) convert() (*project.Project, error) {
 	}
 	p.DisabledServices = c.cp.DisabledServiceNames()
 	sort.Strings(p.DisabledServices)
+	p.Profiles = c.cp.AllServices().GetProfiles()
+	sort.Strings(p.Profiles)
 	p.Networks = c.networks()
 	p.Volumes = c.volumes()
 	c.checkDropped(p.ServiceNames(), networkKeys(p.Networks))

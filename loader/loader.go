@@ -30,6 +30,13 @@ type Options struct {
 	// ShowSecrets makes Render print environment values taken from
 	// env_files; they are redacted otherwise.
 	ShowSecrets bool
+	// Services are the services named on the command line: they are
+	// enabled, with their dependencies, even when their profiles are not
+	// active (as Docker Compose does), and Render shows only them.
+	Services []string
+	// Render's switches, `config`'s --no-* flags: they skip a step of
+	// loading. Load ignores them.
+	NoInterpolate, NoNormalize, NoPathResolution, NoConsistency, NoEnvResolution bool
 	// Swarm loads for a Swarm stack (--swarm): the deploy keys, secrets and
 	// configs are kept (Service.Swarm, Project.Swarm), and the keys Swarm
 	// cannot honour are refused.
@@ -54,16 +61,28 @@ func Render(ctx context.Context, opts Options, format string) (out []byte, err e
 	if format != "yaml" && format != "json" {
 		return nil, fmt.Errorf("unsupported format %q: use yaml or json", format)
 	}
+	raw := opts.NoInterpolate || opts.NoNormalize || opts.NoPathResolution || opts.NoConsistency || opts.NoEnvResolution
 	l, err := load(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := l.convert(); err != nil {
-		return nil, err
+	// A model loaded without some of compose-go's steps is shown as it is:
+	// it is not one mycompose would run, so it is not checked against the
+	// allow-lists.
+	if !raw {
+		if _, err := l.convert(); err != nil {
+			return nil, err
+		}
+	}
+	cp := l.compose
+	if len(opts.Services) > 0 {
+		if cp, err = cp.WithSelectedServices(opts.Services); err != nil {
+			return nil, err
+		}
 	}
 	// `docker compose config` loads with WithDiscardEnvFile, which also drops
 	// label_file once merged, and prints only the resources services use.
-	cp := l.compose.WithoutUnnecessaryResources()
+	cp = cp.WithoutUnnecessaryResources()
 	for name, s := range cp.Services {
 		s.LabelFiles = nil
 		if !opts.ShowSecrets {
@@ -119,10 +138,25 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 	if err != nil {
 		return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
 	}
+	if len(opts.Services) > 0 {
+		for _, name := range opts.Services {
+			if _, err := cp.GetService(name); err == nil {
+				continue
+			}
+			if _, err := cp.GetDisabledService(name); err != nil {
+				return nil, fmt.Errorf("no such service: %q (services: %v)", name, cp.ServiceNames())
+			}
+		}
+		if cp, err = cp.WithServicesEnabled(opts.Services...); err != nil {
+			return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
+		}
+	}
 	fromFiles := envFileKeys(cp)
-	cp, err = cp.WithServicesEnvironmentResolved(true)
-	if err != nil {
-		return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
+	if !opts.NoEnvResolution {
+		cp, err = cp.WithServicesEnvironmentResolved(true)
+		if err != nil {
+			return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
+		}
 	}
 	// Docker Compose's create and config both check this.
 	if err := containerNameConflicts(cp, po.ConfigPaths, s); err != nil {

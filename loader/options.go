@@ -134,9 +134,13 @@ func (s *session) projectOptions() (*cli.ProjectOptions, error) {
 		cli.WithDotEnv,
 		cli.WithDefaultProfiles(s.opts.Profiles...),
 		cli.WithName(s.opts.ProjectName),
-		cli.WithResolvedPaths(true),
 		// Docker Compose resolves env_file itself after loading (see load).
 		cli.WithoutEnvironmentResolution,
+		// config's --no-* flags; all true for Load.
+		cli.WithInterpolation(!s.opts.NoInterpolate),
+		cli.WithNormalization(!s.opts.NoNormalize),
+		cli.WithResolvedPaths(!s.opts.NoPathResolution),
+		cli.WithConsistency(!s.opts.NoConsistency),
 	)
 }
 

@@ -26,6 +26,8 @@ type Project struct {
 	// DisabledServices are services excluded by profiles, sorted by name.
 	// Their containers are not orphans.
 	DisabledServices []string
+	// Profiles are the profiles any service names, enabled or not, sorted.
+	Profiles []string
 	// Networks are the networks that services use, sorted by key.
 	Networks []Network
 	// Volumes are the named volumes declared by the project, sorted by key.

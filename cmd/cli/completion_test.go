@@ -98,7 +98,8 @@ func TestServiceArgsOfEveryCommand(t *testing.T) {
 	want := map[string]serviceArgs{
 		"up": manyServices, "ps": manyServices, "wait": manyServices, "exec": firstService,
 		"run": firstService, "port": firstService, "scale": serviceScales, "down": noServices,
-		"cp": noServices, "ls": noServices, "version": noServices, "config": noServices,
+		"cp": noServices, "ls": noServices, "version": noServices, "config": manyServices,
+		"attach": firstService, "export": firstService, "commit": firstService, "stats": manyServices, "volumes": manyServices,
 	}
 	root := NewRootCommand(&Deps{})
 	for _, cmd := range root.Commands() {
