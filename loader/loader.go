@@ -134,9 +134,9 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 	if err := s.checkAliases(po.ConfigPaths); err != nil {
 		return nil, err
 	}
-	cp, err := po.LoadProject(ctx)
+	cp, err := s.loadProject(ctx, po)
 	if err != nil {
-		return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
+		return nil, err
 	}
 	if len(opts.Services) > 0 {
 		for _, name := range opts.Services {
