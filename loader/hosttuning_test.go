@@ -107,3 +107,23 @@ services:
 		t.Errorf("deploy.restart_policy none over restart: always -> %q, want no", s.Container.Restart.Name)
 	}
 }
+
+func TestDockerDefaultPlatform(t *testing.T) {
+	dir := inlineDir(t, "services:\n  web: {image: busybox}\n  arm: {image: busybox, platform: linux/arm64}\n", nil)
+	p, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{"DOCKER_DEFAULT_PLATFORM=linux/amd64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, _ := p.Service("web")
+	arm, _ := p.Service("arm")
+	if web.Container.Platform != "linux/amd64" || arm.Container.Platform != "linux/arm64" {
+		t.Errorf("platforms: web %q arm %q", web.Container.Platform, arm.Container.Platform)
+	}
+	plain, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := plain.Service("web"); w.ConfigHash == web.ConfigHash {
+		t.Error("DOCKER_DEFAULT_PLATFORM does not change the hash, as it does in Docker Compose")
+	}
+}

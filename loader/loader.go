@@ -151,6 +151,16 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 			return nil, s.wrapComposeError(err, po.ConfigPaths, po.Environment)
 		}
 	}
+	// Docker Compose applies DOCKER_DEFAULT_PLATFORM before hashing, so the
+	// hash carries it too.
+	if platform := po.Environment["DOCKER_DEFAULT_PLATFORM"]; platform != "" {
+		for name, svc := range cp.Services {
+			if svc.Platform == "" {
+				svc.Platform = platform
+				cp.Services[name] = svc
+			}
+		}
+	}
 	fromFiles := envFileKeys(cp)
 	if !opts.NoEnvResolution {
 		cp, err = cp.WithServicesEnvironmentResolved(true)

@@ -305,3 +305,22 @@ func TestSmallParsers(t *testing.T) {
 		t.Errorf("displayName of container_name = %q", got)
 	}
 }
+
+func TestParallelFlag(t *testing.T) {
+	cases := []struct {
+		flag int
+		env  string
+		want int
+	}{
+		{0, "", convergence.DefaultParallel},
+		{0, "COMPOSE_PARALLEL_LIMIT=3", 3},
+		{5, "COMPOSE_PARALLEL_LIMIT=3", 5},
+		{-1, "", unlimitedParallel},
+	}
+	for _, c := range cases {
+		deps := &Deps{Environ: []string{c.env}, parallel: c.flag}
+		if got := parallelLimit(deps); got != c.want {
+			t.Errorf("--parallel %d with %q: %d, want %d", c.flag, c.env, got, c.want)
+		}
+	}
+}

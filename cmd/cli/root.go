@@ -50,6 +50,8 @@ type Deps struct {
 	// OpenEngine, when set, is used instead of NewEngine: it resolves the
 	// endpoint from --host, --context and the environment like the docker CLI.
 	OpenEngine func(sel dockerengine.Selection) (Engine, error)
+	// parallel is --parallel once flags are parsed (0: not given).
+	parallel int
 }
 
 // DefaultDeps returns the real process's dependencies.
@@ -75,6 +77,7 @@ type globalOptions struct {
 	DryRun           bool
 	Progress         string
 	Ansi             string
+	Parallel         int
 	// Swarm deploys to a Swarm manager as a stack (see swarm.go).
 	Swarm bool
 	// pull holds up's --pull and --quiet-pull for converge.
@@ -116,7 +119,14 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	f.StringVar(&g.Progress, "progress", "", "progress output: auto, tty, plain, json or quiet (default: COMPOSE_PROGRESS, else auto)")
 	f.BoolVar(&g.Swarm, "swarm", false, "deploy the project as a Swarm stack on the manager named by -H/DOCKER_HOST")
 	f.StringVar(&g.Ansi, "ansi", "", "control characters: never, always or auto (default: COMPOSE_ANSI, else auto)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.validateOutputFlags(deps) }
+	f.IntVar(&g.Parallel, "parallel", 0, "how many engine operations run at once, -1 for no limit (default: COMPOSE_PARALLEL_LIMIT, else 16)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.Parallel < -1 {
+			return usageError{fmt.Errorf("invalid --parallel %d: use a positive number, or -1 for no limit", g.Parallel)}
+		}
+		deps.parallel = g.Parallel
+		return g.validateOutputFlags(deps)
+	}
 	root.AddCommand(
 		newUpCommand(deps, g),
 		newVolumesCommand(deps, g),

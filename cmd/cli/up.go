@@ -236,7 +236,16 @@ func timeoutOption(set bool, seconds int) *time.Duration {
 	return &d
 }
 
+// unlimitedParallel stands for --parallel -1: no limit of our own.
+const unlimitedParallel = 1 << 16
+
 func parallelLimit(deps *Deps) int {
+	switch {
+	case deps.parallel > 0:
+		return deps.parallel
+	case deps.parallel == -1:
+		return unlimitedParallel
+	}
 	var n int
 	if _, err := fmt.Sscanf(envValue(deps.Environ, "COMPOSE_PARALLEL_LIMIT"), "%d", &n); err == nil && n > 0 {
 		return n

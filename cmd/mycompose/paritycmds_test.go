@@ -168,3 +168,15 @@ func TestAttachFalse(t *testing.T) {
 	// Both containers ran, attached or not.
 	h.want("shown-1 exited", "hidden-1 exited")
 }
+
+// TestParallelFlag: --parallel bounds the engine operations in flight; a
+// bad value is a usage error before anything is done.
+func TestParallelFlag(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	h.fails("invalid --parallel -2", "--parallel", "-2", "up", "-d")
+	if got := h.names(); len(got) != 0 {
+		t.Fatalf("a refused --parallel created %v", got)
+	}
+	h.ok("--parallel", "1", "up", "-d")
+	h.want("app-1 running", "other-1 running")
+}
