@@ -173,7 +173,7 @@ func TestAttachFalse(t *testing.T) {
 // bad value is a usage error before anything is done.
 func TestParallelFlag(t *testing.T) {
 	h := newHarness(t, "paritycmds")
-	h.fails("invalid --parallel -2", "--parallel", "-2", "up", "-d")
+	h.fails("invalid --parallel -2", "--parallel=-2", "up", "-d")
 	if got := h.names(); len(got) != 0 {
 		t.Fatalf("a refused --parallel created %v", got)
 	}
