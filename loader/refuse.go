@@ -38,11 +38,11 @@ var serviceSpec = spec{
 	},
 	"volumes": {
 		"type": nil, "source": nil, "target": nil, "read_only": nil,
-		"bind":   {"propagation": nil, "create_host_path": nil, "selinux": nil, "recursive": nil},
+		"bind": {"propagation": nil, "create_host_path": nil, "selinux": nil, "recursive": nil},
 		// consistency has no effect on Linux, in Docker Compose as here.
 		"consistency": nil,
-		"volume": {"nocopy": nil},
-		"tmpfs":  {"size": nil, "mode": nil},
+		"volume":      {"nocopy": nil},
+		"tmpfs":       {"size": nil, "mode": nil},
 	},
 	"tmpfs": nil, "restart": nil, "init": nil, "cap_add": nil, "cap_drop": nil,
 	"privileged": nil, "security_opt": nil, "extra_hosts": nil, "dns": nil,

@@ -26,7 +26,7 @@ func TestConfigFlags(t *testing.T) {
 		{[]string{"--images"}, "mycompose-test/busybox:latest\nmycompose-test/busybox:latest"},
 		{[]string{"--profiles"}, "tools"},
 		{[]string{"--services", "web"}, "db\nweb"}, // with its dependency
-		{[]string{"--services", "debug"}, "debug"},  // enabled although its profile is not
+		{[]string{"--services", "debug"}, "debug"}, // enabled although its profile is not
 		{[]string{"--networks", "debug"}, "back"},
 		{[]string{"--volumes", "db"}, "dbdata"},
 	}
