@@ -34,6 +34,9 @@ type progressUI interface {
 	event(convergence.Event)
 	// pull receives the engine's per-layer progress of pulls and pushes.
 	pull(convergence.PullEvent)
+	// child shows a line under an object: a build step under its image
+	// (the layers of pulls come through pull).
+	child(childEvent)
 	// done stops live rendering and leaves the final state on screen.
 	done()
 }
@@ -46,6 +49,22 @@ type viewSpec struct {
 }
 
 type objectKey struct{ kind, name string }
+
+// childEvent is the state of one line under an object line: the live view
+// shows it beneath its parent while the parent works, and still after the
+// parent failed (the failing build step stays in view), and collapses it
+// when the parent is done; --progress json sends it with "parent" set;
+// plain mode prints one line per change of status.
+type childEvent struct {
+	Kind   string // "Layer", "Step"
+	ID     string // unique under the parent: a layer ID, a step's vertex
+	Parent objectKey
+	Status string
+	Detail string
+	State  render.State
+	// Current and Total are bytes, when known (a bar shows them).
+	Current, Total int64
+}
 
 // newProgress picks the renderer: a live view on a terminal, plain lines
 // otherwise.
@@ -73,6 +92,7 @@ type quietProgress struct{}
 
 func (quietProgress) event(convergence.Event)    {}
 func (quietProgress) pull(convergence.PullEvent) {}
+func (quietProgress) child(childEvent)           {}
 func (quietProgress) done()                      {}
 
 // plainProgressUI prints one line per state change, as Docker Compose's plain
@@ -107,6 +127,24 @@ func (p *plainProgressUI) pull(e convergence.PullEvent) {
 		p.printed[k] = true
 		fmt.Fprintf(p.w, " Image %s  %s\n", e.Ref, pr.Phase)
 	}
+}
+
+func (p *plainProgressUI) child(c childEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.printed == nil {
+		p.printed = map[string]bool{}
+	}
+	k := c.Parent.kind + "\x00" + c.Parent.name + "\x00" + c.ID + "\x00" + c.Status
+	if p.printed[k] {
+		return
+	}
+	p.printed[k] = true
+	line := fmt.Sprintf(" %s %s > %s  %s", c.Parent.kind, c.Parent.name, c.ID, c.Status)
+	if c.Detail != "" {
+		line += " (" + c.Detail + ")"
+	}
+	fmt.Fprintln(p.w, line)
 }
 
 func (p *plainProgressUI) done() {}
@@ -184,6 +222,12 @@ func (p *jsonProgress) send(ev progressEvent, now time.Time) {
 	p.enc.Encode(ev)
 }
 
+func (p *jsonProgress) child(c childEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.send(progressEvent{Object: c.Kind, Name: c.ID, Parent: c.Parent.name, Status: c.Status, Detail: c.Detail, Current: c.Current, Total: c.Total}, p.now())
+}
+
 func (p *jsonProgress) done() {}
 
 // ttyProgress is the live view (package render) fed with events.
@@ -229,6 +273,12 @@ func (p *ttyProgress) pull(e convergence.PullEvent) {
 		b.Child("Image", e.Ref, e.Layer, *child, now)
 		b.Set("Image", e.Ref, pr.Phase, "", now)
 		b.SetBytes("Image", e.Ref, pr.Current, pr.Total, now)
+	})
+}
+
+func (p *ttyProgress) child(c childEvent) {
+	p.view.Update(func(b *render.Board, now time.Time) {
+		b.Child(c.Parent.kind, c.Parent.name, c.ID, render.Line{Status: c.Status, Detail: c.Detail, State: c.State, Current: c.Current, Total: c.Total}, now)
 	})
 }
 

@@ -142,3 +142,26 @@ func TestOutputFlagValidation(t *testing.T) {
 		t.Error("COMPOSE_ANSI=always not honoured")
 	}
 }
+
+func TestChildEventsPlainAndJSON(t *testing.T) {
+	step := childEvent{Kind: "Step", ID: "[2/3] RUN make", Parent: objectKey{"Image", "shop/api:dev"}, Status: "Running"}
+	var plain bytes.Buffer
+	p := &plainProgressUI{w: &plain}
+	p.child(step)
+	p.child(step) // same status: printed once
+	step.Status = "Done"
+	p.child(step)
+	if got, want := plain.String(), " Image shop/api:dev > [2/3] RUN make  Running\n Image shop/api:dev > [2/3] RUN make  Done\n"; got != want {
+		t.Errorf("plain:\n%s\nwant:\n%s", got, want)
+	}
+	var js bytes.Buffer
+	j := &jsonProgress{enc: json.NewEncoder(&js), now: time.Now}
+	j.child(step)
+	var e progressEvent
+	if err := json.Unmarshal(js.Bytes(), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Object != "Step" || e.Name != "[2/3] RUN make" || e.Parent != "shop/api:dev" || e.Status != "Done" || e.Version != 1 {
+		t.Errorf("json: %+v", e)
+	}
+}

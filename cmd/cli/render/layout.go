@@ -53,7 +53,7 @@ func Frame(b *Board, width, height int, now time.Time) []Row {
 	if height > 0 {
 		n := 1 + len(objs)
 		for _, o := range objs {
-			if o.State == Working {
+			if expanded(o) {
 				n += len(o.Children)
 			}
 		}
@@ -68,7 +68,7 @@ func Frame(b *Board, width, height int, now time.Time) []Row {
 		statusW = max(statusW, utf8.RuneCountInString(o.Status))
 		elapsedW = max(elapsedW, len(elapsed(&o.Line, now)))
 		detailMax = max(detailMax, detailLen(&o.Line))
-		if showChildren && o.State == Working {
+		if showChildren && expanded(o) {
 			for _, c := range o.Children {
 				nameW = max(nameW, utf8.RuneCountInString(c.Name)+childPad-kindW-1)
 				statusW = max(statusW, utf8.RuneCountInString(c.Status))
@@ -88,7 +88,7 @@ func Frame(b *Board, width, height int, now time.Time) []Row {
 	for _, o := range objs {
 		rows = append(rows, Row{State: o.State, Text: line(w, mark(&o.Line, now), pad(o.Kind, kindW)+" "+pad(cutMiddle(o.Name, nameW), nameW),
 			pad(o.Status, statusW), detail(&o.Line, detailW), elapsed(&o.Line, now), elapsedW)})
-		if !showChildren || o.State != Working {
+		if !showChildren || !expanded(o) {
 			continue // collapsed
 		}
 		for _, c := range o.Children {
@@ -99,6 +99,11 @@ func Frame(b *Board, width, height int, now time.Time) []Row {
 	}
 	return rows
 }
+
+// expanded says whether an object's children show: while it works, and
+// after it failed (the step that failed stays in view); a done object is
+// collapsed to its own line.
+func expanded(o *Object) bool { return o.State == Working || o.State == Failed }
 
 // summaryState colours the summary: failed when an object failed, done when
 // all are.

@@ -254,3 +254,45 @@ func TestTransfersBytesOnlyGrow(t *testing.T) {
 		t.Errorf("phases %s", got)
 	}
 }
+
+// TestBuildStepsAsChildren is how build progress plugs in: steps are
+// children of the image line, collapsed once it is built, kept in view
+// (the failing one marked) when the build fails.
+func TestBuildStepsAsChildren(t *testing.T) {
+	build := func() *Board {
+		b := &Board{Action: "Building"}
+		b.Set("Image", "shop/api:dev", "Building", "", at(0))
+		b.Child("Image", "shop/api:dev", "[1/3] FROM base", Line{Status: "Done", State: Done}, at(100))
+		b.Child("Image", "shop/api:dev", "[2/3] RUN make", Line{Status: "Running", State: Working}, at(200))
+		return b
+	}
+	b := build()
+	rows := Frame(b, 80, 0, at(1000))
+	if len(rows) != 4 || !strings.HasPrefix(rows[3].Text, "   "+Spinner[8]+" [2/3] RUN make") {
+		t.Fatalf("steps while building:\n%s", frameText(rows))
+	}
+	b.Set("Image", "shop/api:dev", "Built", "1.2s", at(1200))
+	rows = Frame(b, 80, 0, at(1300))
+	if len(rows) != 2 || strings.ContainsAny(frameText(rows), strings.Join(Spinner, "")) {
+		t.Errorf("a built image is one line, no spinner:\n%s", frameText(rows))
+	}
+	b = build()
+	b.Child("Image", "shop/api:dev", "[2/3] RUN make", Line{Status: "Error", State: Failed}, at(900))
+	b.Set("Image", "shop/api:dev", "Error", "", at(900))
+	rows = Frame(b, 80, 0, at(1000))
+	if len(rows) != 4 || !strings.Contains(rows[3].Text, "✘ [2/3] RUN make") {
+		t.Errorf("the failing step stays in view:\n%s", frameText(rows))
+	}
+}
+
+func TestStateOf(t *testing.T) {
+	for status, want := range map[string]State{
+		"Built": Done, "Started": Done, "Healthy": Done, "Pulled": Done, "Removed": Done,
+		"Building": Working, "Waiting": Working, "Downloading": Working,
+		"Warning": Warned, "Error": Failed,
+	} {
+		if got := StateOf(status); got != want {
+			t.Errorf("StateOf(%q) = %v, want %v", status, got, want)
+		}
+	}
+}
