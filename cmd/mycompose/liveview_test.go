@@ -45,7 +45,9 @@ func (h *harness) inTmux(width, height int, args ...string) *pane {
 	for _, a := range args {
 		quoted = append(quoted, shellQuote(a))
 	}
-	script := strings.Join(quoted, " ") + `; echo "EXIT:$?"; exec sleep 600`
+	// The shell traps SIGINT (its child gets the default action back) so
+	// that after a Ctrl-C it still prints the exit code.
+	script := `trap 'true' INT; ` + strings.Join(quoted, " ") + `; echo "EXIT:$?"; exec sleep 600`
 	cmd := exec.Command("tmux", "-L", p.sock, "-f", "/dev/null", "new-session", "-d", "-s", "lv",
 		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height), "-c", h.dir, script)
 	cmd.Env = append(append(os.Environ(), "TMUX=", "TERM=xterm-256color"), h.env...)
@@ -127,7 +129,8 @@ func TestLiveViewUpInTmux(t *testing.T) {
 			h := newHarness(t, "liveview")
 			waiting := regexp.MustCompile(`^ \S Container ` + regexp.QuoteMeta(h.project) + `-db-1 +Waiting +for healthy `)
 			sawWait := false
-			frame, code := h.inTmux(width, 30, "up", "-d").wait(90*time.Second, func(s string) {
+			p := h.inTmux(width, 30, "up", "-d")
+			frame, code := p.wait(90*time.Second, func(s string) {
 				for _, l := range strings.Split(s, "\n") {
 					sawWait = sawWait || waiting.MatchString(l)
 					if strings.Contains(l, "Container db ") {
@@ -185,9 +188,53 @@ func TestLiveViewUpInTmux(t *testing.T) {
 			if !sawWait {
 				t.Error("no frame showed the db container waiting for healthy")
 			}
+			if f := p.cursorFlag(); f != "1" {
+				t.Errorf("cursor hidden after the run (cursor_flag %q)", f)
+			}
 			h.want("db-1 running", "web-1 running", "web-2 running", "web-3 running")
 		})
 	}
+}
+
+// TestLiveViewCtrlCInTmux interrupts an up waiting for a healthcheck that
+// never passes: the final frame stays, the waiting line stops spinning, and
+// the cursor is visible again.
+func TestLiveViewCtrlCInTmux(t *testing.T) {
+	h := newHarness(t, "liveview")
+	p := h.inTmux(80, 20, "-f", "compose.stuck.yaml", "up", "-d")
+	eventually(t, 60*time.Second, "the wait for db's health on screen", func() bool {
+		return strings.Contains(p.capture(), "Waiting  for healthy")
+	})
+	if f := p.cursorFlag(); f != "0" {
+		t.Errorf("cursor_flag %q while the view is live, want 0 (hidden)", f)
+	}
+	if out, err := exec.Command("tmux", "-L", p.sock, "send-keys", "-t", "lv", "C-c").CombinedOutput(); err != nil {
+		t.Fatalf("tmux send-keys: %v\n%s", err, out)
+	}
+	frame, code := p.wait(30*time.Second, nil)
+	t.Logf("final frame after Ctrl-C:\n%s", strings.Join(frame, "\n"))
+	if code != 130 {
+		t.Errorf("exit code %d after Ctrl-C, want 130", code)
+	}
+	text := strings.Join(frame, "\n")
+	if !strings.HasPrefix(text, "[+] Running ") || !regexp.MustCompile(`(?m)^ - Container `+regexp.QuoteMeta(h.project)+`-db-1 +Waiting +for healthy`).MatchString(text) {
+		t.Errorf("final frame does not show the interrupted wait:\n%s", text)
+	}
+	if strings.ContainsAny(text, spinnerChars) {
+		t.Errorf("spinner left after Ctrl-C:\n%s", text)
+	}
+	if f := p.cursorFlag(); f != "1" {
+		t.Errorf("cursor hidden after Ctrl-C (cursor_flag %q)", f)
+	}
+}
+
+// cursorFlag is tmux's cursor_flag of the pane: "1" when the cursor shows.
+func (p *pane) cursorFlag() string {
+	out, err := exec.Command("tmux", "-L", p.sock, "display-message", "-p", "-t", "lv", "#{cursor_flag}").Output()
+	if err != nil {
+		p.t.Fatalf("tmux display-message: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // throttle is a TCP proxy to addr that sends at most rate bytes a second

@@ -21,6 +21,8 @@ const (
 	Done
 	Warned
 	Failed
+	// Stopped is a line that was still working when the view ended.
+	Stopped
 )
 
 // doneWords are the status words that end an object's clock.
@@ -141,11 +143,28 @@ func (b *Board) Child(kind, name, id string, c Line, now time.Time) {
 	}
 }
 
+// Interrupt ends the view with the objects still working frozen: their
+// clock stops and they show markStopped rather than a spinner, since
+// nothing moves any more (Ctrl-C, an error elsewhere).
+func (b *Board) Interrupt(now time.Time) {
+	freeze := func(l *Line) {
+		if l.State == Working {
+			l.State, l.End = Stopped, now
+		}
+	}
+	for _, o := range b.objects {
+		freeze(&o.Line)
+		for _, c := range o.Children {
+			freeze(c)
+		}
+	}
+}
+
 // Counts returns the objects done (whatever the outcome) and the total:
 // those seen plus those expected and not seen yet.
 func (b *Board) Counts() (done, total int) {
 	for _, o := range b.objects {
-		if o.State != Working {
+		if o.State != Working && o.State != Stopped {
 			done++
 		}
 	}

@@ -9,9 +9,10 @@ import (
 
 // Marks at the start of each line. Only working lines spin.
 const (
-	markDone   = "✔"
-	markWarned = "!"
-	markFailed = "✘"
+	markDone    = "✔"
+	markWarned  = "!"
+	markFailed  = "✘"
+	markStopped = "-"
 )
 
 // Spinner is the frames of a working line's mark, one per 100 ms.
@@ -103,7 +104,9 @@ func Frame(b *Board, width, height int, now time.Time) []Row {
 // expanded says whether an object's children show: while it works, and
 // after it failed (the step that failed stays in view); a done object is
 // collapsed to its own line.
-func expanded(o *Object) bool { return o.State == Working || o.State == Failed }
+func expanded(o *Object) bool {
+	return o.State == Working || o.State == Failed || o.State == Stopped
+}
 
 // summaryState colours the summary: failed when an object failed, done when
 // all are.
@@ -172,6 +175,8 @@ func mark(l *Line, now time.Time) string {
 		return markWarned
 	case Failed:
 		return markFailed
+	case Stopped:
+		return markStopped
 	}
 	return Spinner[int(now.Sub(l.Start)/(100*time.Millisecond))%len(Spinner)]
 }

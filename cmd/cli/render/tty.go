@@ -95,6 +95,7 @@ func (t *TTY) Stop() {
 		return
 	}
 	t.stopped = true
+	t.board.Interrupt(t.now())
 	if t.dead {
 		t.plainFrame()
 		return
@@ -204,7 +205,7 @@ func (t *TTY) paint(r Row) string {
 	switch r.State {
 	case Done:
 		return "\x1b[32m" + r.Text + "\x1b[0m"
-	case Warned:
+	case Warned, Stopped:
 		return "\x1b[33m" + r.Text + "\x1b[0m"
 	case Failed:
 		return "\x1b[31m" + r.Text + "\x1b[0m"

@@ -91,14 +91,20 @@ func TestTTYStopLeavesFinalFrameAndCursor(t *testing.T) {
 	v.Start()
 	v.Update(func(b *Board, n time.Time) { b.Set("Container", "p-web-1", "Starting", "", n) })
 	v.Update(func(b *Board, n time.Time) { b.Set("Container", "p-web-1", "Started", "", n) })
-	v.Stop()
+	v.Update(func(b *Board, n time.Time) { b.Set("Container", "p-db-1", "Waiting", "for healthy", n) })
+	v.Stop() // as after Ctrl-C: db is still waiting
 	v.Stop()
 	got := buf.String()
 	if !strings.HasSuffix(got, showCursor) || strings.Count(got, showCursor) != 1 {
 		t.Errorf("cursor not shown once at the end: %q", got)
 	}
-	if !strings.Contains(got, "✔ Container p-web-1  Started") {
-		t.Errorf("final frame missing: %q", got)
+	final := got[strings.LastIndex(got, "[+]"):]
+	if !strings.Contains(final, "[+] Running 1/2") || !strings.Contains(final, "✔ Container p-web-1  Started") ||
+		!strings.Contains(final, " - Container p-db-1   Waiting  for healthy") {
+		t.Errorf("final frame: %q", final)
+	}
+	if strings.ContainsAny(final, strings.Join(Spinner, "")) {
+		t.Errorf("spinner left in the final frame: %q", final)
 	}
 }
 
