@@ -197,8 +197,9 @@ func TestLiveViewUpInTmux(t *testing.T) {
 }
 
 // TestLiveViewCtrlCInTmux interrupts an up waiting for a healthcheck that
-// never passes: the final frame stays, the waiting line stops spinning, and
-// the cursor is visible again.
+// never passes, after narrowing the terminal from 80 to 60 columns: the
+// frame is re-laid out (names cut in the middle), the final frame stays,
+// the waiting line stops spinning, and the cursor is visible again.
 func TestLiveViewCtrlCInTmux(t *testing.T) {
 	h := newHarness(t, "liveview")
 	p := h.inTmux(80, 20, "-f", "compose.stuck.yaml", "up", "-d")
@@ -208,6 +209,23 @@ func TestLiveViewCtrlCInTmux(t *testing.T) {
 	if f := p.cursorFlag(); f != "0" {
 		t.Errorf("cursor_flag %q while the view is live, want 0 (hidden)", f)
 	}
+	// A narrower terminal: the next frames are laid out for 60 columns,
+	// over the old frame (which tmux re-wrapped), leaving no debris.
+	if out, err := exec.Command("tmux", "-L", p.sock, "resize-window", "-t", "lv", "-x", "60").CombinedOutput(); err != nil {
+		t.Fatalf("tmux resize-window: %v\n%s", err, out)
+	}
+	var screen string
+	eventually(t, 10*time.Second, "the frame re-laid out for 60 columns", func() bool {
+		screen = p.capture()
+		lines := strings.Split(screen, "\n")
+		for _, l := range lines {
+			if utf8.RuneCountInString(strings.TrimRight(l, " ")) > 59 || !(strings.HasPrefix(l, "[+] ") || strings.HasPrefix(l, " ")) {
+				return false
+			}
+		}
+		return strings.Count(screen, "[+] ") == 1 && len(lines) == 4 && strings.HasSuffix(strings.TrimRight(lines[3], " "), "s")
+	})
+	t.Logf("frame at 60 columns:\n%s", screen)
 	if out, err := exec.Command("tmux", "-L", p.sock, "send-keys", "-t", "lv", "C-c").CombinedOutput(); err != nil {
 		t.Fatalf("tmux send-keys: %v\n%s", err, out)
 	}
@@ -217,7 +235,7 @@ func TestLiveViewCtrlCInTmux(t *testing.T) {
 		t.Errorf("exit code %d after Ctrl-C, want 130", code)
 	}
 	text := strings.Join(frame, "\n")
-	if !strings.HasPrefix(text, "[+] Running ") || !regexp.MustCompile(`(?m)^ - Container `+regexp.QuoteMeta(h.project)+`-db-1 +Waiting +for healthy`).MatchString(text) {
+	if !strings.HasPrefix(text, "[+] Running ") || !regexp.MustCompile(`(?m)^ - Container e2e-live\S*…\S*-db-1 +Waiting +for healthy`).MatchString(text) {
 		t.Errorf("final frame does not show the interrupted wait:\n%s", text)
 	}
 	if strings.ContainsAny(text, spinnerChars) {
