@@ -86,6 +86,11 @@ func Frame(b *Board, width, height int, now time.Time) []Row {
 	}
 	detailW := max(w-fixed-nameW, 0)
 
+	hidden := 0
+	if height > 0 && 1+len(objs) > height-1 {
+		// The summary, the objects, one row for "… N more": height-1 rows.
+		objs, hidden = fitHeight(objs, height-3)
+	}
 	for _, o := range objs {
 		rows = append(rows, Row{State: o.State, Text: line(w, mark(&o.Line, now), pad(o.Kind, kindW)+" "+pad(cutMiddle(o.Name, nameW), nameW),
 			pad(o.Status, statusW), detail(&o.Line, detailW), elapsed(&o.Line, now), elapsedW)})
@@ -98,7 +103,36 @@ func Frame(b *Board, width, height int, now time.Time) []Row {
 				pad(c.Status, statusW), detail(c, detailW), elapsed(c, now), elapsedW)})
 		}
 	}
+	if hidden > 0 {
+		rows = append(rows, Row{State: Done, Text: fit(fmt.Sprintf(" … %d more", hidden), w)})
+	}
 	return rows
+}
+
+// fitHeight keeps at most n objects for a terminal too short for all: the
+// done ones give way first, oldest first, so that what still moves stays
+// in view; order is kept. It returns the objects kept and how many were
+// left out.
+func fitHeight(objs []*Object, n int) ([]*Object, int) {
+	n = max(n, 0)
+	drop := len(objs) - n
+	if drop <= 0 {
+		return objs, 0
+	}
+	out := make([]*Object, 0, n)
+	hidden := 0
+	for _, o := range objs {
+		if hidden < drop && o.State == Done {
+			hidden++
+			continue
+		}
+		out = append(out, o)
+	}
+	if len(out) > n { // more working than rows: the newest stay
+		hidden += len(out) - n
+		out = out[len(out)-n:]
+	}
+	return out, hidden
 }
 
 // expanded says whether an object's children show: while it works, and

@@ -296,3 +296,28 @@ func TestStateOf(t *testing.T) {
 		}
 	}
 }
+
+func TestFrameFitsShortTerminal(t *testing.T) {
+	b := &Board{Action: "Running"}
+	for i := 1; i <= 30; i++ {
+		name := fmt.Sprintf("p-web-%d", i)
+		b.Set("Container", name, "Starting", "", at(i))
+		if i <= 25 {
+			b.Set("Container", name, "Started", "", at(100+i))
+		}
+	}
+	rows := Frame(b, 80, 10, at(500))
+	if len(rows) != 9 {
+		t.Fatalf("%d rows on a 10-row terminal, want 9:\n%s", len(rows), frameText(rows))
+	}
+	text := frameText(rows)
+	// The 5 still starting stay in view with the 2 newest done, then a count.
+	for _, want := range []string{"[+] Running 25/30", "p-web-24 ", "p-web-26 ", "p-web-30 ", " … 23 more"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in:\n%s", want, text)
+		}
+	}
+	if rows := Frame(b, 80, 0, at(500)); len(rows) != 31 {
+		t.Errorf("unbounded height: %d rows", len(rows))
+	}
+}

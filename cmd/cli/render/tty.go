@@ -149,6 +149,9 @@ func (t *TTY) draw() {
 		t.dead = true
 		return
 	}
+	if t.stopped {
+		h = 0 // the final frame is written whole, whatever scrolls away
+	}
 	rows := Frame(&t.board, w, h, t.now())
 	var b strings.Builder
 	if !t.hidden {
