@@ -117,7 +117,7 @@ func (p *plainProgressUI) pull(e convergence.PullEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pr, child := p.tr.Apply(e)
-	if child == nil || pr.Phase == "Pulling" {
+	if child == nil || pr.Phase == "" || pr.Phase == "Pushing" { // Pushing: the push's own line says it
 		return
 	}
 	if p.printed == nil {
@@ -204,7 +204,9 @@ func (p *jsonProgress) pull(e convergence.PullEvent) {
 	}
 	now := p.now()
 	p.send(progressEvent{Object: "Layer", Name: e.Layer, Parent: e.Ref, Status: child.Status, Current: child.Current, Total: child.Total}, now)
-	p.send(progressEvent{Object: "Image", Name: e.Ref, Status: pr.Phase, Current: pr.Current, Total: pr.Total}, now)
+	if pr.Phase != "" {
+		p.send(progressEvent{Object: "Image", Name: e.Ref, Status: pr.Phase, Current: pr.Current, Total: pr.Total}, now)
+	}
 }
 
 // send writes a transfer event unless one with the same status went out
@@ -271,7 +273,9 @@ func (p *ttyProgress) pull(e convergence.PullEvent) {
 			return
 		}
 		b.Child("Image", e.Ref, e.Layer, *child, now)
-		b.Set("Image", e.Ref, pr.Phase, "", now)
+		if pr.Phase != "" {
+			b.Set("Image", e.Ref, pr.Phase, "", now)
+		}
 		b.SetBytes("Image", e.Ref, pr.Current, pr.Total, now)
 	})
 }

@@ -26,8 +26,8 @@ type layer struct {
 
 // Progress is one image's transfer as a whole.
 type Progress struct {
-	// Phase is Pulling (waiting for layers), Downloading, Extracting or
-	// Pushing.
+	// Phase is Downloading, Extracting or Pushing; "" until a layer
+	// says (the image's own event, Pulling or Pushing, stands until then).
 	Phase          string
 	Current, Total int64
 }
@@ -53,7 +53,7 @@ func (t *Transfers) Apply(e convergence.PullEvent) (Progress, *Line) {
 	}
 	im, ok := t.images[e.Ref]
 	if !ok {
-		im = &transfer{layers: map[string]*layer{}, phase: "Pulling"}
+		im = &transfer{layers: map[string]*layer{}}
 		t.images[e.Ref] = im
 	}
 	var child *Line
