@@ -278,7 +278,9 @@ func TestApplyWaitsForConditions(t *testing.T) {
 	plan, _ := convergence.PlanUp(p, obs, convergence.UpOptions{})
 	done := make(chan error, 1)
 	var events []string
-	record := func(e convergence.Event) { events = append(events, e.Object+" "+e.Name+" "+e.Status+" "+e.Detail) }
+	record := func(e convergence.Event) {
+		events = append(events, string(e.Object)+" "+e.Name+" "+string(e.Status)+" "+e.Detail)
+	}
 	go func() { done <- (&convergence.Executor{Engine: eng, Events: record}).Apply(context.Background(), plan) }()
 	// init runs, then exits 0: only then may app start.
 	deadline := time.Now().Add(5 * time.Second)

@@ -262,7 +262,7 @@ func newTTYProgress(f *os.File, color bool, spec viewSpec) *ttyProgress {
 
 func (p *ttyProgress) event(e convergence.Event) {
 	p.view.Update(func(b *render.Board, now time.Time) {
-		b.Set(e.Object, e.Name, e.Status, e.Detail, now)
+		b.Set(string(e.Object), e.Name, string(e.Status), e.Detail, now) // string(): statuses may become a named type
 	})
 }
 
