@@ -255,6 +255,25 @@ func (p *pane) cursorFlag() string {
 	return strings.TrimSpace(string(out))
 }
 
+// TestLiveViewBuildInTmux builds an image: the Built line is marked done
+// and stops spinning.
+func TestLiveViewBuildInTmux(t *testing.T) {
+	h := newHarness(t, "build")
+	t.Cleanup(func() { runDocker("rmi", "-f", h.project+"-app") })
+	frame, code := h.inTmux(80, 20, "build", "app").wait(120*time.Second, nil)
+	text := strings.Join(frame, "\n")
+	t.Logf("final frame:\n%s", text)
+	if code != 0 {
+		t.Fatalf("build exited %d", code)
+	}
+	if len(frame) != 2 || frame[0] != "[+] Building 1/1" || !regexp.MustCompile(`^ ✔ Image `+regexp.QuoteMeta(h.project)+`-app +Built +\S+ +\d+\.\ds$`).MatchString(frame[1]) {
+		t.Errorf("final frame:\n%s", text)
+	}
+	if strings.ContainsAny(text, spinnerChars) {
+		t.Error("spinner left on the Built line")
+	}
+}
+
 // throttle is a TCP proxy to addr that sends at most rate bytes a second
 // towards the client, so that a pull takes a known time whatever the
 // machine's speed.

@@ -30,7 +30,7 @@ var doneWords = map[string]bool{
 	"Created": true, "Started": true, "Recreated": true, "Stopped": true, "Removed": true,
 	"Renamed": true, "Healthy": true, "Exited": true, "Pulled": true, "Pushed": true,
 	"Skipped": true, "Built": true, "Running": true, "Killed": true, "Paused": true,
-	"Unpaused": true, "Restarted": true,
+	"Unpaused": true, "Restarted": true, "Done": true,
 }
 
 // StateOf classifies an event's status word.
