@@ -7,6 +7,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net"
 	"os"
@@ -345,7 +346,8 @@ func publishBig(t *testing.T, ref string, size int) {
 // TestLiveViewPullProgressInTmux pulls a 48 MB image through a proxy
 // throttled to 12 MB/s and reads the pane while it runs: the image line
 // shows a bar and a byte count that grows, its layers show beneath it, and
-// the final frame is one collapsed, finished line.
+// the final frame is one collapsed, finished line. The same pull with
+// --progress json and plain follows.
 func TestLiveViewPullProgressInTmux(t *testing.T) {
 	reg := startRegistry(t, "")
 	const size, rate = 48_000_000, 12_000_000
@@ -417,5 +419,48 @@ func TestLiveViewPullProgressInTmux(t *testing.T) {
 	}
 	if !imagePresent(ref) {
 		t.Error("image not pulled")
+	}
+
+	// The same pull as JSON events: the image's bytes grow to the layer's
+	// size, and layer events name their image.
+	docker(t, "rmi", ref)
+	r := h.ok("-f", "compose.pull.yaml", "--progress", "json", "pull")
+	var cur, total int64
+	var images, layerEvents int
+	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		var e struct {
+			Version        int
+			Object, Name   string
+			Parent, Status string
+			Current, Total int64
+		}
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("not a JSON event: %q: %v", l, err)
+		}
+		switch {
+		case e.Object == "Image" && e.Total > 0: // Downloading, then Extracting with all bytes in
+			if e.Current < cur {
+				t.Errorf("bytes went back from %d to %d", cur, e.Current)
+			}
+			cur, total = e.Current, e.Total
+			images++
+		case e.Object == "Layer":
+			layerEvents++
+			if e.Parent != ref {
+				t.Errorf("layer event with parent %q, want %q", e.Parent, ref)
+			}
+		}
+	}
+	if images < 5 || layerEvents == 0 || total < size || cur < size {
+		t.Errorf("%d image and %d layer events, last %d/%d bytes, want growing to >= %d:\n%s", images, layerEvents, cur, total, size, r.stderr)
+	}
+
+	// Plain: one line per phase.
+	docker(t, "rmi", ref)
+	r = h.ok("-f", "compose.pull.yaml", "--progress", "plain", "pull")
+	for _, phase := range []string{"Pulling", "Downloading", "Extracting"} {
+		if n := strings.Count(r.stderr, " Image "+ref+"  "+phase+"\n"); n != 1 {
+			t.Errorf("%d %s lines, want 1:\n%s", n, phase, r.stderr)
+		}
 	}
 }
