@@ -346,6 +346,7 @@ func pullView(pulls []convergence.ImagePull) viewSpec {
 // planView names a plan's summary verb and lists its objects.
 func planView(plan *convergence.Plan) viewSpec {
 	var starts, creates, stops, removes bool
+	stopped, restartsOnly := map[string]bool{}, true // restart: every start follows a stop of the same container
 	seen := map[objectKey]bool{}
 	var spec viewSpec
 	for _, a := range plan.Actions {
@@ -359,11 +360,16 @@ func planView(plan *convergence.Plan) viewSpec {
 		switch a.Kind {
 		case convergence.CreateContainer:
 			starts = starts || !a.NoStart
-			creates = true
-		case convergence.RecreateContainer, convergence.StartContainer, convergence.RestartContainer:
+			creates, restartsOnly = true, false
+		case convergence.RestartContainer:
 			starts = true
+		case convergence.StartContainer:
+			starts = true
+			restartsOnly = restartsOnly && stopped[a.Name]
+		case convergence.RecreateContainer:
+			starts, restartsOnly = true, false
 		case convergence.StopContainer:
-			stops = true
+			stops, stopped[a.Name] = true, true
 		case convergence.RemoveContainer, convergence.RemoveNetwork, convergence.RemoveVolume:
 			removes = true
 		}
@@ -373,6 +379,8 @@ func planView(plan *convergence.Plan) viewSpec {
 		}
 	}
 	switch {
+	case starts && stops && restartsOnly && !creates && !removes:
+		spec.action = "Restarting"
 	case starts:
 		spec.action = "Running"
 	case creates:

@@ -121,6 +121,13 @@ func TestPlanView(t *testing.T) {
 	if spec := planView(stop); spec.action != "Stopping" {
 		t.Errorf("stop: %+v", spec)
 	}
+	restart := &convergence.Plan{Actions: []convergence.Action{
+		{Kind: convergence.StopContainer, Name: "p-web-1"},
+		{Kind: convergence.StartContainer, Name: "p-web-1"},
+	}}
+	if spec := planView(restart); spec.action != "Restarting" || len(spec.expect) != 1 {
+		t.Errorf("restart: %+v", spec)
+	}
 	create := &convergence.Plan{Actions: []convergence.Action{{Kind: convergence.CreateContainer, Name: "p-web-1", NoStart: true}}}
 	if spec := planView(create); spec.action != "Creating" {
 		t.Errorf("create: %+v", spec)
