@@ -28,15 +28,16 @@ type TTY struct {
 	color bool
 	now   func() time.Time
 
-	mu      sync.Mutex
-	board   Board
-	prev    []string // rows on screen, as written
-	prevW   int
-	hidden  bool
-	dead    bool // the output stopped being a terminal: no more live frames
-	stopped bool
-	stop    chan struct{}
-	ticking chan struct{}
+	mu       sync.Mutex
+	board    Board
+	prev     []string // rows on screen, as written
+	prevW    int
+	hidden   bool
+	dead     bool // the output stopped being a terminal: no more live frames
+	stopped  bool
+	stop     chan struct{}
+	stopOnce sync.Once // Stop may race: the command's return and a second Ctrl-C
+	ticking  chan struct{}
 }
 
 // NewTTY returns a view writing to out. size reports the terminal's
@@ -82,11 +83,7 @@ func (t *TTY) Update(fn func(b *Board, now time.Time)) {
 // and ends the view. It is idempotent.
 func (t *TTY) Stop() {
 	if t.stop != nil {
-		select {
-		case <-t.stop:
-		default:
-			close(t.stop)
-		}
+		t.stopOnce.Do(func() { close(t.stop) })
 		<-t.ticking
 	}
 	t.mu.Lock()

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +125,25 @@ func TestTTYOutputNoLongerATerminal(t *testing.T) {
 	if !strings.Contains(got, "[+] Running 1/1\n ✔ Container p-web-1  Started") {
 		t.Errorf("plain final frame missing: %q", got)
 	}
+}
+
+// TestTTYConcurrentUse runs events, ticks and two racing Stops (the
+// command's return and a second Ctrl-C) together; go test -race checks it.
+func TestTTYConcurrentUse(t *testing.T) {
+	v, _, _, _ := testTTY(80)
+	v.Start()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			name := fmt.Sprintf("p-web-%d", i%7)
+			v.Update(func(b *Board, n time.Time) { b.Set("Container", name, "Starting", "", n) })
+			if i == 100 {
+				time.Sleep(2 * Interval)
+			}
+		}
+	}()
+	go v.Stop()
+	<-done
+	v.Stop()
 }
