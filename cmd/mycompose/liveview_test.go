@@ -6,7 +6,6 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -28,7 +27,7 @@ const spinnerChars = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 // pane is a tmux session running one mycompose command.
 type pane struct {
 	t    *testing.T
-	sock string
+	sock string // the tmux server's socket (-S)
 }
 
 // inTmux runs mycompose with args in the harness's directory, on a
@@ -39,9 +38,9 @@ func (h *harness) inTmux(width, height int, args ...string) *pane {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		h.t.Fatal("the live view tests need tmux: apt-get install -y tmux (scripts/tmux.sh, run by make test)")
 	}
-	suffix := make([]byte, 4)
-	rand.Read(suffix)
-	p := &pane{t: h.t, sock: "mycompose-e2e-" + hex.EncodeToString(suffix)}
+	// The server's socket lives in the test's temporary directory, removed
+	// with it (tmux leaves the file behind when its server is killed).
+	p := &pane{t: h.t, sock: filepath.Join(h.t.TempDir(), "tmux")}
 	quoted := []string{shellQuote(binary), "-p", shellQuote(h.project)}
 	for _, a := range args {
 		quoted = append(quoted, shellQuote(a))
@@ -49,19 +48,19 @@ func (h *harness) inTmux(width, height int, args ...string) *pane {
 	// The shell traps SIGINT (its child gets the default action back) so
 	// that after a Ctrl-C it still prints the exit code.
 	script := `trap 'true' INT; ` + strings.Join(quoted, " ") + `; echo "EXIT:$?"; exec sleep 600`
-	cmd := exec.Command("tmux", "-L", p.sock, "-f", "/dev/null", "new-session", "-d", "-s", "lv",
+	cmd := exec.Command("tmux", "-S", p.sock, "-f", "/dev/null", "new-session", "-d", "-s", "lv",
 		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height), "-c", h.dir, script)
 	cmd.Env = append(append(os.Environ(), "TMUX=", "TERM=xterm-256color"), h.env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		h.t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
-	h.t.Cleanup(func() { exec.Command("tmux", "-L", p.sock, "kill-server").Run() })
+	h.t.Cleanup(func() { exec.Command("tmux", "-S", p.sock, "kill-server").Run() })
 	return p
 }
 
 // capture returns the visible pane, trailing blank lines removed.
 func (p *pane) capture() string {
-	out, err := exec.Command("tmux", "-L", p.sock, "capture-pane", "-p", "-t", "lv").Output()
+	out, err := exec.Command("tmux", "-S", p.sock, "capture-pane", "-p", "-t", "lv").Output()
 	if err != nil {
 		p.t.Fatalf("tmux capture-pane: %v", err)
 	}
@@ -212,7 +211,7 @@ func TestLiveViewCtrlCInTmux(t *testing.T) {
 	}
 	// A narrower terminal: the next frames are laid out for 60 columns,
 	// over the old frame (which tmux re-wrapped), leaving no debris.
-	if out, err := exec.Command("tmux", "-L", p.sock, "resize-window", "-t", "lv", "-x", "60").CombinedOutput(); err != nil {
+	if out, err := exec.Command("tmux", "-S", p.sock, "resize-window", "-t", "lv", "-x", "60").CombinedOutput(); err != nil {
 		t.Fatalf("tmux resize-window: %v\n%s", err, out)
 	}
 	var screen string
@@ -227,7 +226,7 @@ func TestLiveViewCtrlCInTmux(t *testing.T) {
 		return strings.Count(screen, "[+] ") == 1 && len(lines) == 4 && strings.HasSuffix(strings.TrimRight(lines[3], " "), "s")
 	})
 	t.Logf("frame at 60 columns:\n%s", screen)
-	if out, err := exec.Command("tmux", "-L", p.sock, "send-keys", "-t", "lv", "C-c").CombinedOutput(); err != nil {
+	if out, err := exec.Command("tmux", "-S", p.sock, "send-keys", "-t", "lv", "C-c").CombinedOutput(); err != nil {
 		t.Fatalf("tmux send-keys: %v\n%s", err, out)
 	}
 	frame, code := p.wait(30*time.Second, nil)
@@ -249,7 +248,7 @@ func TestLiveViewCtrlCInTmux(t *testing.T) {
 
 // cursorFlag is tmux's cursor_flag of the pane: "1" when the cursor shows.
 func (p *pane) cursorFlag() string {
-	out, err := exec.Command("tmux", "-L", p.sock, "display-message", "-p", "-t", "lv", "#{cursor_flag}").Output()
+	out, err := exec.Command("tmux", "-S", p.sock, "display-message", "-p", "-t", "lv", "#{cursor_flag}").Output()
 	if err != nil {
 		p.t.Fatalf("tmux display-message: %v", err)
 	}
