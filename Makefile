@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mycompose
 
-.PHONY: build test unit e2e images demo demo-down bench vet fmt clean fuzz
+.PHONY: build test unit e2e images tmux demo demo-down bench vet fmt clean fuzz
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mycompose
@@ -11,9 +11,13 @@ build:
 images:
 	./scripts/test-images.sh
 
+# The live view's end-to-end tests read mycompose's frames in a tmux pane.
+tmux:
+	./scripts/tmux.sh
+
 # Everything: unit tests, loader fixtures, engine adapter and end-to-end
 # tests against the local Docker engine.
-test: images vet
+test: images vet tmux
 	$(GO) test -count=1 -timeout 30m ./...
 
 unit:

@@ -48,10 +48,19 @@ func (r *applyRun) waitCondition(d project.Dependency) error {
 		w = &conditionWait{done: make(chan struct{})}
 		r.conds.waits[key] = w
 		r.conds.mu.Unlock()
-		r.emit("Container", d.Service, "Waiting", conditionWord(d.Condition))
-		w.err = r.pollCondition(d)
+		// The UI names containers, not services: the wait is announced on
+		// each replica of the dependency once the first poll has seen them.
+		var names []string
+		w.err = r.pollCondition(d, func(reps []string) {
+			names = reps
+			for _, n := range names {
+				r.emit("Container", n, "Waiting", conditionWord(d.Condition))
+			}
+		})
 		if w.err == nil {
-			r.emit("Container", d.Service, conditionDone(d.Condition), "")
+			for _, n := range names {
+				r.emit("Container", n, conditionDone(d.Condition), "")
+			}
 		}
 		close(w.done)
 		return w.err
@@ -65,7 +74,7 @@ func conditionWord(c string) string {
 	if c == project.ConditionCompleted {
 		return "for completion"
 	}
-	return "for health"
+	return "for healthy"
 }
 
 func conditionDone(c string) string {
@@ -76,9 +85,10 @@ func conditionDone(c string) string {
 }
 
 // pollCondition reads the dependency's replicas until the condition holds,
-// fails, or the run is cancelled.
-func (r *applyRun) pollCondition(d project.Dependency) error {
-	for {
+// fails, or the run is cancelled. seen receives the names of the
+// dependency's replicas, sorted, after the first observation.
+func (r *applyRun) pollCondition(d project.Dependency, seen func([]string)) error {
+	for first := true; ; first = false {
 		var cs []Container
 		err := r.call(func(ctx context.Context) error {
 			var err error
@@ -87,6 +97,9 @@ func (r *applyRun) pollCondition(d project.Dependency) error {
 		})
 		if err != nil {
 			return err
+		}
+		if first {
+			seen(replicaNames(d.Service, cs))
 		}
 		done, failed, err := r.checkCondition(d, cs)
 		if err != nil || done {
@@ -101,6 +114,18 @@ func (r *applyRun) pollCondition(d project.Dependency) error {
 		case <-time.After(conditionPoll):
 		}
 	}
+}
+
+// replicaNames returns the sorted names of the service's replicas in cs.
+func replicaNames(service string, cs []Container) []string {
+	var names []string
+	for _, c := range cs {
+		if c.Labels[project.LabelService] == service && c.Labels[project.LabelOneOff] != project.OneOffTrue {
+			names = append(names, c.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // checkCondition decides from one observation: done, a failed replica, or

@@ -329,6 +329,11 @@ func (r *applyRun) createContainer(a *Action) error {
 		r.created[a.Service] = id
 	}
 	r.mu.Unlock()
+	if a.Kind != RecreateContainer {
+		// Created as soon as it is: the waits below show on the lines of
+		// what is waited for.
+		r.emit("Container", a.Name, "Created", "")
+	}
 	if err := r.wait(a.After); err != nil {
 		return err
 	}
@@ -343,8 +348,6 @@ func (r *applyRun) createContainer(a *Action) error {
 			return err
 		}
 		r.emit("Container", a.Name, "Recreated", "")
-	} else {
-		r.emit("Container", a.Name, "Created", "")
 	}
 	if a.NoStart {
 		return nil

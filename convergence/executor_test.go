@@ -277,7 +277,11 @@ func TestApplyWaitsForConditions(t *testing.T) {
 	obs, _ := convergence.Observe(context.Background(), eng, p)
 	plan, _ := convergence.PlanUp(p, obs, convergence.UpOptions{})
 	done := make(chan error, 1)
-	go func() { done <- (&convergence.Executor{Engine: eng}).Apply(context.Background(), plan) }()
+	var events []string
+	record := func(e convergence.Event) {
+		events = append(events, string(e.Object)+" "+e.Name+" "+string(e.Status)+" "+e.Detail)
+	}
+	go func() { done <- (&convergence.Executor{Engine: eng, Events: record}).Apply(context.Background(), plan) }()
 	// init runs, then exits 0: only then may app start.
 	deadline := time.Now().Add(5 * time.Second)
 	for !containsState(eng.Names(), "p-init-1 running") {
@@ -296,6 +300,15 @@ func TestApplyWaitsForConditions(t *testing.T) {
 	}
 	if !containsState(eng.Names(), "p-app-1 running") {
 		t.Errorf("app not started: %v", eng.Names())
+	}
+	// The wait is shown on the dependency's container, not its service.
+	if !containsState(events, "Container p-init-1 Waiting for completion") || !containsState(events, "Container p-init-1 Exited ") {
+		t.Errorf("events: %q", events)
+	}
+	for _, e := range events {
+		if strings.HasPrefix(e, "Container init ") {
+			t.Errorf("event names the service: %q", e)
+		}
 	}
 
 	// A non-zero exit fails the dependent with the code.

@@ -55,6 +55,7 @@ $authcfg
 EOF
   # setsid: the registry outlives this script and ignores the caller's
   # terminal signals; stop kills it by the recorded PID.
+  : >"$dir/registry.log" # exists before the background shell opens it: the loop below reads it at once
   setsid docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
   echo $! >"$dir/pid"
   local addr=""

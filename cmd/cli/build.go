@@ -88,9 +88,14 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 	names := convergence.PlanBuilds(p, present, opts)
 	var events func(convergence.Event)
 	if !quiet {
-		var done func()
-		events, done = g.progress(deps)
-		defer done()
+		spec := viewSpec{action: "Building"}
+		for _, name := range names {
+			svc, _ := p.Service(name)
+			spec.expect = append(spec.expect, objectKey{"Image", svc.Container.Image})
+		}
+		ui := g.progressView(deps, spec)
+		defer ui.done()
+		events = ui.event
 	}
 	emit := func(e convergence.Event) {
 		if events != nil {

@@ -29,6 +29,7 @@ func Main() int {
 		if hooks.forced() {
 			<-sigs
 		}
+		liveViews.stopAll() // final frame and cursor back before the abrupt exit
 		os.Exit(130)
 	}()
 	deps := DefaultDeps()

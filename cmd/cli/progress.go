@@ -2,15 +2,16 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/containerd/console"
 
+	"github.com/mycompose/mycompose/cmd/cli/render"
 	"github.com/mycompose/mycompose/convergence"
 )
 
@@ -24,19 +25,50 @@ const (
 )
 
 // progressSchemaVersion is the "version" field of every --progress json
-// event; it changes only when a field changes meaning or disappears.
+// event; it changes only when a field changes meaning or disappears (new
+// optional fields keep it).
 const progressSchemaVersion = 1
 
-// progressUI renders executor events on stderr.
+// progressUI renders executor events and transfer progress on stderr.
 type progressUI interface {
 	event(convergence.Event)
+	// pull receives the engine's per-layer progress of pulls and pushes.
+	pull(convergence.PullEvent)
+	// child shows a line under an object: a build step under its image
+	// (the layers of pulls come through pull).
+	child(childEvent)
 	// done stops live rendering and leaves the final state on screen.
 	done()
 }
 
+// viewSpec is what a command knows before its first event: the summary's
+// verb and the objects it plans to act on (for the done/total count).
+type viewSpec struct {
+	action string // "" lets the view infer it from the first event
+	expect []objectKey
+}
+
+type objectKey struct{ kind, name string }
+
+// childEvent is the state of one line under an object line: the live view
+// shows it beneath its parent while the parent works, and still after the
+// parent failed (the failing build step stays in view), and collapses it
+// when the parent is done; --progress json sends it with "parent" set;
+// plain mode prints one line per change of status.
+type childEvent struct {
+	Kind   string // "Layer", "Step"
+	ID     string // unique under the parent: a layer ID, a step's vertex
+	Parent objectKey
+	Status string
+	Detail string
+	State  render.State
+	// Current and Total are bytes, when known (a bar shows them).
+	Current, Total int64
+}
+
 // newProgress picks the renderer: a live view on a terminal, plain lines
 // otherwise.
-func newProgress(deps *Deps, mode string, color bool) progressUI {
+func newProgress(deps *Deps, mode string, color bool, spec viewSpec) progressUI {
 	if mode == "" || mode == progressAuto {
 		mode = progressPlain
 		if isTerminal(deps.Stderr) {
@@ -47,10 +79,10 @@ func newProgress(deps *Deps, mode string, color bool) progressUI {
 	case progressQuiet:
 		return quietProgress{}
 	case progressJSON:
-		return &jsonProgress{enc: json.NewEncoder(deps.Stderr)}
+		return &jsonProgress{enc: json.NewEncoder(deps.Stderr), now: time.Now}
 	case progressTTY:
 		if f, ok := deps.Stderr.(*os.File); ok {
-			return newTTYProgress(f, color)
+			return newTTYProgress(f, color, spec)
 		}
 	}
 	return &plainProgressUI{w: deps.Stderr}
@@ -58,17 +90,59 @@ func newProgress(deps *Deps, mode string, color bool) progressUI {
 
 type quietProgress struct{}
 
-func (quietProgress) event(convergence.Event) {}
-func (quietProgress) done()                   {}
+func (quietProgress) event(convergence.Event)    {}
+func (quietProgress) pull(convergence.PullEvent) {}
+func (quietProgress) child(childEvent)           {}
+func (quietProgress) done()                      {}
 
 // plainProgressUI prints one line per state change, as Docker Compose's plain
-// progress does: " Container p-web-1  Started".
-type plainProgressUI struct{ w io.Writer }
+// progress does: " Container p-web-1  Started"; a transfer prints one line
+// per image per phase (" Image r/app:1  Downloading").
+type plainProgressUI struct {
+	w       io.Writer
+	mu      sync.Mutex
+	tr      render.Transfers
+	printed map[string]bool // ref + phase
+}
 
 func (p *plainProgressUI) event(e convergence.Event) {
 	line := fmt.Sprintf(" %s %s  %s", e.Object, e.Name, e.Status)
 	if e.Detail != "" && e.Status != "Error" { // the error itself is printed once, at the end
 		line += " (" + e.Detail + ")"
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+func (p *plainProgressUI) pull(e convergence.PullEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pr, child := p.tr.Apply(e)
+	if child == nil || pr.Phase == "" || pr.Phase == "Pushing" { // Pushing: the push's own line says it
+		return
+	}
+	if p.printed == nil {
+		p.printed = map[string]bool{}
+	}
+	if k := e.Ref + "\x00" + pr.Phase; !p.printed[k] {
+		p.printed[k] = true
+		fmt.Fprintf(p.w, " Image %s  %s\n", e.Ref, pr.Phase)
+	}
+}
+
+func (p *plainProgressUI) child(c childEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.printed == nil {
+		p.printed = map[string]bool{}
+	}
+	k := c.Parent.kind + "\x00" + c.Parent.name + "\x00" + c.ID + "\x00" + c.Status
+	if p.printed[k] {
+		return
+	}
+	p.printed[k] = true
+	line := fmt.Sprintf(" %s %s > %s  %s", c.Parent.kind, c.Parent.name, c.ID, c.Status)
+	if c.Detail != "" {
+		line += " (" + c.Detail + ")"
 	}
 	fmt.Fprintln(p.w, line)
 }
@@ -80,164 +154,245 @@ func plainProgress(w io.Writer) func(convergence.Event) {
 	return (&plainProgressUI{w: w}).event
 }
 
-// progressEvent is one line of --progress json.
+// progressEvent is one line of --progress json. Transfer progress adds
+// Current and Total (bytes) to Image events, and sends Layer events whose
+// Parent is the image reference.
 type progressEvent struct {
 	Version int    `json:"version"`
 	Time    string `json:"time"`
 	Object  string `json:"object"`
 	Name    string `json:"name"`
+	Parent  string `json:"parent,omitempty"`
 	Status  string `json:"status"`
 	Detail  string `json:"detail,omitempty"`
+	Current int64  `json:"current,omitempty"`
+	Total   int64  `json:"total,omitempty"`
 }
 
-type jsonProgress struct{ enc *json.Encoder }
+// jsonInterval bounds the rate of transfer events per image and per layer:
+// a status change is sent at once, byte counts at most this often.
+const jsonInterval = 100 * time.Millisecond
+
+type jsonProgress struct {
+	enc  *json.Encoder
+	now  func() time.Time
+	mu   sync.Mutex
+	tr   render.Transfers
+	last map[string]jsonSent
+}
+
+type jsonSent struct {
+	status string
+	at     time.Time
+}
 
 func (p *jsonProgress) event(e convergence.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.enc.Encode(progressEvent{
-		Version: progressSchemaVersion, Time: time.Now().UTC().Format(time.RFC3339Nano),
+		Version: progressSchemaVersion, Time: p.now().UTC().Format(time.RFC3339Nano),
 		Object: e.Object, Name: e.Name, Status: e.Status, Detail: e.Detail,
 	})
 }
 
+func (p *jsonProgress) pull(e convergence.PullEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pr, child := p.tr.Apply(e)
+	if child == nil {
+		return
+	}
+	now := p.now()
+	p.send(progressEvent{Object: "Layer", Name: e.Layer, Parent: e.Ref, Status: child.Status, Current: child.Current, Total: child.Total}, now)
+	if pr.Phase != "" {
+		p.send(progressEvent{Object: "Image", Name: e.Ref, Status: pr.Phase, Current: pr.Current, Total: pr.Total}, now)
+	}
+}
+
+// send writes a transfer event unless one with the same status went out
+// for the same object less than jsonInterval ago.
+func (p *jsonProgress) send(ev progressEvent, now time.Time) {
+	if p.last == nil {
+		p.last = map[string]jsonSent{}
+	}
+	k := ev.Object + "\x00" + ev.Name
+	if l, ok := p.last[k]; ok && l.status == ev.Status && now.Sub(l.at) < jsonInterval {
+		return
+	}
+	p.last[k] = jsonSent{ev.Status, now}
+	ev.Version, ev.Time = progressSchemaVersion, now.UTC().Format(time.RFC3339Nano)
+	p.enc.Encode(ev)
+}
+
+func (p *jsonProgress) child(c childEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.send(progressEvent{Object: c.Kind, Name: c.ID, Parent: c.Parent.name, Status: c.Status, Detail: c.Detail, Current: c.Current, Total: c.Total}, p.now())
+}
+
 func (p *jsonProgress) done() {}
 
-// ttyProgress is the live view: one line per object with its state and the
-// time since its first event, redrawn in place.
+// ttyProgress is the live view (package render) fed with events.
 type ttyProgress struct {
-	mu      sync.Mutex
-	out     io.Writer
-	width   int
-	color   bool
-	lines   []*ttyLine
-	byKey   map[string]*ttyLine
-	drawn   int
-	stop    chan struct{}
-	stopped chan struct{}
+	view *render.TTY
+	tr   render.Transfers // guarded by the view's lock (used in Update)
 }
 
-type ttyLine struct {
-	object, name, status, detail string
-	start, end                   time.Time
-	failed                       bool
-}
-
-func newTTYProgress(f *os.File, color bool) *ttyProgress {
-	p := &ttyProgress{out: f, width: 80, color: color, byKey: map[string]*ttyLine{},
-		stop: make(chan struct{}), stopped: make(chan struct{})}
+func newTTYProgress(f *os.File, color bool, spec viewSpec) *ttyProgress {
+	size := func() (int, int, error) { return 0, 0, errors.New("not a terminal") }
 	if c, err := console.ConsoleFromFile(f); err == nil {
-		if size, err := c.Size(); err == nil && size.Width > 20 {
-			p.width = int(size.Width)
+		size = func() (int, int, error) {
+			ws, err := c.Size()
+			if err != nil {
+				return 0, 0, err
+			}
+			return int(ws.Width), int(ws.Height), nil
 		}
 	}
-	go p.tick()
+	p := &ttyProgress{view: render.NewTTY(f, size, color, spec.action)}
+	p.view.Update(func(b *render.Board, _ time.Time) {
+		for _, k := range spec.expect {
+			b.Expect(k.kind, k.name)
+		}
+	})
+	p.view.Start()
+	liveViews.add(p.view)
 	return p
 }
 
-// terminalStates end an object's clock.
-var terminalStates = map[string]bool{
-	"Created": true, "Started": true, "Recreated": true, "Stopped": true, "Removed": true,
-	"Renamed": true, "Healthy": true, "Exited": true, "Error": true, "Warning": true,
-	"Pulled": true, "Pushed": true, "Skipped": true,
-}
-
 func (p *ttyProgress) event(e convergence.Event) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	key := e.Object + "/" + e.Name
-	l, ok := p.byKey[key]
-	if !ok {
-		l = &ttyLine{object: e.Object, name: e.Name, start: time.Now()}
-		p.byKey[key] = l
-		p.lines = append(p.lines, l)
-	}
-	l.status, l.detail, l.failed = e.Status, e.Detail, e.Status == "Error"
-	l.end = time.Time{}
-	if terminalStates[e.Status] {
-		l.end = time.Now()
-	}
-	p.draw()
+	p.view.Update(func(b *render.Board, now time.Time) {
+		b.Set(string(e.Object), e.Name, string(e.Status), e.Detail, now) // string(): statuses may become a named type
+	})
 }
 
-func (p *ttyProgress) tick() {
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	defer close(p.stopped)
-	for {
-		select {
-		case <-p.stop:
+func (p *ttyProgress) pull(e convergence.PullEvent) {
+	p.view.Update(func(b *render.Board, now time.Time) {
+		pr, child := p.tr.Apply(e)
+		if child == nil {
 			return
-		case <-t.C:
-			p.mu.Lock()
-			p.draw()
-			p.mu.Unlock()
 		}
-	}
+		b.Child("Image", e.Ref, e.Layer, *child, now)
+		if pr.Phase != "" {
+			b.Set("Image", e.Ref, pr.Phase, "", now)
+		}
+		b.SetBytes("Image", e.Ref, pr.Current, pr.Total, now)
+	})
+}
+
+func (p *ttyProgress) child(c childEvent) {
+	p.view.Update(func(b *render.Board, now time.Time) {
+		b.Child(c.Parent.kind, c.Parent.name, c.ID, render.Line{Status: c.Status, Detail: c.Detail, State: c.State, Current: c.Current, Total: c.Total}, now)
+	})
 }
 
 func (p *ttyProgress) done() {
-	close(p.stop)
-	<-p.stopped
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.draw()
+	p.view.Stop()
+	liveViews.remove(p.view)
 }
 
-// draw moves the cursor back over the previous frame and rewrites it.
-func (p *ttyProgress) draw() {
-	var b strings.Builder
-	if p.drawn > 0 {
-		fmt.Fprintf(&b, "\x1b[%dA", p.drawn)
-	}
-	for _, l := range p.lines {
-		b.WriteString("\x1b[2K")
-		b.WriteString(p.render(l))
-		b.WriteByte('\n')
-	}
-	p.drawn = len(p.lines)
-	io.WriteString(p.out, b.String())
+// liveViews are the views on screen, stopped (final frame, cursor shown)
+// by an exit that does not return through the command (a second Ctrl-C).
+var liveViews = &viewSet{views: map[*render.TTY]bool{}}
+
+type viewSet struct {
+	mu    sync.Mutex
+	views map[*render.TTY]bool
 }
 
-func (p *ttyProgress) render(l *ttyLine) string {
-	end := l.end
-	if end.IsZero() {
-		end = time.Now()
+func (s *viewSet) add(v *render.TTY) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.views[v] = true
+}
+
+func (s *viewSet) remove(v *render.TTY) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.views, v)
+}
+
+// stopAll leaves every live view's final frame on screen.
+func (s *viewSet) stopAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for v := range s.views {
+		v.Stop()
 	}
-	mark := "⠿"
-	if !l.end.IsZero() {
-		mark = "✔"
-	}
-	if l.failed {
-		mark = "✘"
-	}
-	elapsed := fmt.Sprintf("%.1fs", end.Sub(l.start).Seconds())
-	status := l.status
-	if l.detail != "" && !l.failed {
-		status += " (" + l.detail + ")"
-	}
-	left := fmt.Sprintf(" %s %s %s  %s", mark, l.object, l.name, status)
-	pad := p.width - len([]rune(left)) - len(elapsed) - 1
-	if pad < 1 {
-		left = truncate(left, p.width-len(elapsed)-2)
-		pad = 1
-	}
-	line := left + strings.Repeat(" ", pad) + elapsed
-	if !p.color {
-		return line
-	}
-	switch {
-	case l.failed:
-		return "\x1b[31m" + line + "\x1b[0m"
-	case !l.end.IsZero():
-		return "\x1b[32m" + line + "\x1b[0m"
-	}
-	return "\x1b[34m" + line + "\x1b[0m"
 }
 
 // progress returns the event sink chosen by --progress/COMPOSE_PROGRESS and
 // --ansi/COMPOSE_ANSI/NO_COLOR, and the function that ends it.
 func (g *globalOptions) progress(deps *Deps) (func(convergence.Event), func()) {
-	ui := newProgress(deps, g.progressMode(deps), g.color(deps))
+	ui := g.progressView(deps, viewSpec{})
 	return ui.event, ui.done
+}
+
+// progressView is progress with the summary's verb and planned objects
+// known, and transfer progress.
+func (g *globalOptions) progressView(deps *Deps, spec viewSpec) progressUI {
+	return newProgress(deps, g.progressMode(deps), g.color(deps), spec)
+}
+
+// pullView is the view of pulls: one image line each.
+func pullView(pulls []convergence.ImagePull) viewSpec {
+	spec := viewSpec{action: "Pulling"}
+	for _, pl := range pulls {
+		spec.expect = append(spec.expect, objectKey{"Image", pl.Ref})
+	}
+	return spec
+}
+
+// planView names a plan's summary verb and lists its objects.
+func planView(plan *convergence.Plan) viewSpec {
+	var starts, creates, stops, removes bool
+	stopped, restartsOnly := map[string]bool{}, true // restart: every start follows a stop of the same container
+	seen := map[objectKey]bool{}
+	var spec viewSpec
+	for _, a := range plan.Actions {
+		kind := "Container"
+		switch a.Kind {
+		case convergence.CreateNetwork, convergence.RecreateNetwork, convergence.RemoveNetwork:
+			kind = "Network"
+		case convergence.CreateVolume, convergence.RecreateVolume, convergence.RemoveVolume:
+			kind = "Volume"
+		}
+		switch a.Kind {
+		case convergence.CreateContainer:
+			starts = starts || !a.NoStart
+			creates, restartsOnly = true, false
+		case convergence.RestartContainer:
+			starts = true
+		case convergence.StartContainer:
+			starts = true
+			restartsOnly = restartsOnly && stopped[a.Name]
+		case convergence.RecreateContainer:
+			starts, restartsOnly = true, false
+		case convergence.StopContainer:
+			stops, stopped[a.Name] = true, true
+		case convergence.RemoveContainer, convergence.RemoveNetwork, convergence.RemoveVolume:
+			removes = true
+		}
+		if k := (objectKey{kind, a.Name}); !seen[k] {
+			seen[k] = true
+			spec.expect = append(spec.expect, k)
+		}
+	}
+	switch {
+	case starts && stops && restartsOnly && !creates && !removes:
+		spec.action = "Restarting"
+	case starts:
+		spec.action = "Running"
+	case creates:
+		spec.action = "Creating"
+	case removes:
+		spec.action = "Removing"
+	case stops:
+		spec.action = "Stopping"
+	default:
+		spec.action = "Running"
+	}
+	return spec
 }
 
 func (g *globalOptions) progressMode(deps *Deps) string {

@@ -106,9 +106,9 @@ func pullImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p
 	}
 	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), Log: log}
 	if !g.pull.Quiet {
-		events, done := g.progress(deps)
-		defer done()
-		pu.Events = events
+		ui := g.progressView(deps, pullView(pulls))
+		defer ui.done()
+		pu.Events, pu.Progress = ui.event, ui.pull
 	}
 	err = pu.Pull(ctx, pulls)
 	log.save(deps)
@@ -204,9 +204,9 @@ func runPull(ctx context.Context, deps *Deps, g *globalOptions, o *pullOptions, 
 	}
 	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), Log: log, IgnoreFailures: o.IgnoreFailures}
 	if !o.Quiet {
-		events, done := g.progress(deps)
-		defer done()
-		pu.Events = events
+		ui := g.progressView(deps, pullView(pulls))
+		defer ui.done()
+		pu.Events, pu.Progress = ui.event, ui.pull
 	}
 	err = pu.Pull(ctx, pulls)
 	log.save(deps)

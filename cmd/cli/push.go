@@ -60,9 +60,13 @@ func runPush(ctx context.Context, deps *Deps, g *globalOptions, o *pushOptions, 
 	defer eng.Close()
 	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), IgnoreFailures: o.IgnoreFailures}
 	if !o.Quiet {
-		events, done := g.progress(deps)
-		defer done()
-		pu.Events = events
+		spec := viewSpec{action: "Pushing"}
+		for _, r := range refs {
+			spec.expect = append(spec.expect, objectKey{"Image", r})
+		}
+		ui := g.progressView(deps, spec)
+		defer ui.done()
+		pu.Events, pu.Progress = ui.event, ui.pull
 	}
 	return pu.Push(ctx, refs)
 }

@@ -196,9 +196,9 @@ func apply(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, plan *
 		}
 		return nil
 	}
-	events, done := g.progress(deps)
-	defer done()
-	x := &convergence.Executor{Engine: eng, Parallel: parallelLimit(deps), Events: events}
+	ui := g.progressView(deps, planView(plan))
+	defer ui.done()
+	x := &convergence.Executor{Engine: eng, Parallel: parallelLimit(deps), Events: ui.event}
 	return x.Apply(ctx, plan)
 }
 
