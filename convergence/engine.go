@@ -43,6 +43,9 @@ type Engine interface {
 	InspectNetwork(ctx context.Context, name string) (Network, error)
 	// InspectVolume returns the volume with the given name.
 	InspectVolume(ctx context.Context, name string) (Volume, error)
+	// EngineVersion returns the engine's release and the API version
+	// negotiated with it (asked once per connection).
+	EngineVersion(ctx context.Context) (EngineVersion, error)
 
 	// CreateNetwork creates a network and returns its ID.
 	CreateNetwork(ctx context.Context, spec NetworkSpec) (string, error)
@@ -163,12 +166,14 @@ type Endpoint struct {
 	IPv6Address  string
 	LinkLocalIPs []string
 	DriverOpts   map[string]string
+	MacAddress   string // API 1.44
 }
 
 // CreateSpec is what CreateContainer needs: the container's name, its spec
-// with labels already final, and the primary network to create it on
-// (engine API 1.41 takes one network at create time; the executor connects
-// the others before start).
+// with labels already final, and the primary network to create it on.
+// Engine API 1.41 takes one network at create time and the executor
+// connects the others before start; from API 1.44 (MultiNetworkCreateAPI)
+// the planner puts them in Networks and the container is created on all.
 type CreateSpec struct {
 	Name string
 	Spec project.ContainerSpec
@@ -178,6 +183,8 @@ type CreateSpec struct {
 	NetworkMode     string
 	PrimaryNetwork  string
 	PrimaryEndpoint Endpoint
+	// Networks are further networks joined at create time (API 1.44+).
+	Networks []NetworkEndpoint
 }
 
 // IsNotFound reports whether err means the object does not exist.

@@ -9,12 +9,13 @@ import (
 )
 
 // Observe reads the engine state of a project: one label-filtered list each
-// of containers, networks and volumes, and the IDs of the images the project
-// uses. The calls run concurrently. External networks and volumes that do not
+// of containers, networks and volumes, the IDs of the images the project
+// uses, and the engine's (negotiated API) version. The calls run
+// concurrently. External networks and volumes that do not
 // exist are an error naming them.
 func Observe(ctx context.Context, eng Engine, p *project.Project) (Observed, error) {
 	var obs Observed
-	var errs [5]error
+	var errs [6]error
 	refs := imageRefs(p)
 	done := make(chan int, len(errs))
 	go func() { obs.Containers, errs[0] = eng.ListContainers(ctx, p.Name); done <- 0 }()
@@ -22,6 +23,7 @@ func Observe(ctx context.Context, eng Engine, p *project.Project) (Observed, err
 	go func() { obs.Volumes, errs[2] = eng.ListVolumes(ctx, p.Name); done <- 2 }()
 	go func() { obs.ImageIDs, errs[3] = eng.ImageIDs(ctx, refs); done <- 3 }()
 	go func() { errs[4] = checkExternal(ctx, eng, p); done <- 4 }()
+	go func() { obs.Engine, errs[5] = eng.EngineVersion(ctx); done <- 5 }()
 	for range errs {
 		<-done
 	}

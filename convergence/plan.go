@@ -170,5 +170,5 @@ func containerEndpoint(svc *project.Service, att project.NetworkAttachment, cont
 	}
 	aliases = append(aliases, att.Aliases...)
 	return Endpoint{Aliases: aliases, IPv4Address: att.IPv4Address, IPv6Address: att.IPv6Address,
-		LinkLocalIPs: att.LinkLocalIPs, DriverOpts: att.DriverOpts}
+		LinkLocalIPs: att.LinkLocalIPs, DriverOpts: att.DriverOpts, MacAddress: att.MacAddress}
 }

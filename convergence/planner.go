@@ -18,6 +18,9 @@ type Observed struct {
 	Volumes    []Volume
 	// ImageIDs maps the image references the project uses to local image IDs.
 	ImageIDs map[string]string
+	// Engine is the engine's version and the negotiated API version, which
+	// decide the API-gated keys and how containers join their networks.
+	Engine EngineVersion
 }
 
 // UpOptions tune PlanUp.
@@ -63,6 +66,9 @@ type planner struct {
 // PlanUp computes the actions that converge the engine to the project. It is
 // pure: no I/O, inputs untouched, deterministic.
 func PlanUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
+	if err := CheckAPI(p, opts.Services, obs.Engine); err != nil {
+		return nil, err
+	}
 	pl := &planner{p: p, obs: obs, opts: opts, plan: &Plan{Project: p.Name}, byService: map[string][]int{}, recreated: map[string]bool{}}
 	inScope := pl.scope()
 	pl.planNetworks(inScope)
@@ -461,8 +467,14 @@ func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason 
 		primary := svc.Networks[0]
 		a.Create.PrimaryNetwork = primary.Name
 		a.Create.PrimaryEndpoint = containerEndpoint(svc, primary, name)
+		multi := APIAtLeast(pl.obs.Engine.API, MultiNetworkCreateAPI)
 		for _, att := range svc.Networks[1:] {
-			a.Networks = append(a.Networks, NetworkEndpoint{Network: att.Name, Endpoint: containerEndpoint(svc, att, name)})
+			ne := NetworkEndpoint{Network: att.Name, Endpoint: containerEndpoint(svc, att, name)}
+			if multi {
+				a.Create.Networks = append(a.Create.Networks, ne)
+			} else {
+				a.Networks = append(a.Networks, ne)
+			}
 		}
 	}
 	return pl.add(a)

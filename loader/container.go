@@ -121,6 +121,9 @@ func healthcheck(h *types.HealthCheckConfig) *project.Healthcheck {
 	if h.StartPeriod != nil {
 		out.StartPeriod = int64(*h.StartPeriod)
 	}
+	if h.StartInterval != nil {
+		out.StartInterval = int64(*h.StartInterval)
+	}
 	if h.Retries != nil {
 		out.Retries = int(*h.Retries)
 	}

@@ -20,6 +20,7 @@ type converter struct {
 	problems     []problem
 	warnings     []string
 	usedNetworks map[string]bool
+	pos          *positions // parsed on demand by locate
 }
 
 // problem is one refusal; path locates it in the compose files
@@ -163,6 +164,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		PullPolicy:    s.PullPolicy,
 		Build:         c.build(s),
 		Swarm:         c.swarmService(s, ctr),
+		Requires:      c.requirements(s),
 	}
 }
 

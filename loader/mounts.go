@@ -128,6 +128,13 @@ func (c *converter) volumeMount(svc string, i int, v types.ServiceVolumeConfig) 
 		}
 		if v.Volume != nil {
 			m.NoCopy = v.Volume.NoCopy
+			m.Subpath = v.Volume.Subpath
+		}
+	case types.VolumeTypeImage:
+		// The engine mounts the image's content (API 1.47, see apigate.go).
+		m.Source = v.Source
+		if v.Image != nil {
+			m.Subpath = v.Image.SubPath
 		}
 	case types.VolumeTypeTmpfs:
 		if v.Tmpfs != nil {
@@ -136,7 +143,7 @@ func (c *converter) volumeMount(svc string, i int, v types.ServiceVolumeConfig) 
 		}
 	default:
 		c.serviceRefuse(svc, []string{"volumes", index(i)},
-			"volume type %q is not supported by mycompose yet (use bind, volume or tmpfs)", v.Type)
+			"volume type %q is not supported by mycompose yet (use bind, volume, tmpfs or image)", v.Type)
 		return m, false
 	}
 	return m, true

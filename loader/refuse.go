@@ -28,6 +28,7 @@ var serviceSpec = spec{
 	"healthcheck": {
 		"test": nil, "interval": nil, "timeout": nil, "retries": nil,
 		"start_period": nil, "disable": nil,
+		"start_interval": nil, // API 1.44, see apigate.go
 	},
 	"expose": nil,
 	// mode, name and app_protocol have no effect outside Swarm, in Docker
@@ -41,7 +42,8 @@ var serviceSpec = spec{
 		"bind": {"propagation": nil, "create_host_path": nil, "selinux": nil, "recursive": nil},
 		// consistency has no effect on Linux, in Docker Compose as here.
 		"consistency": nil,
-		"volume":      {"nocopy": nil},
+		"volume":      {"nocopy": nil, "subpath": nil}, // subpath: API 1.45
+		"image":       {"subpath": nil},                // type image: API 1.47
 		"tmpfs":       {"size": nil, "mode": nil},
 	},
 	"tmpfs": nil, "restart": nil, "init": nil, "cap_add": nil, "cap_drop": nil,
@@ -54,6 +56,7 @@ var serviceSpec = spec{
 	"networks": {"*": {
 		"aliases": nil, "ipv4_address": nil, "ipv6_address": nil, "priority": nil,
 		"link_local_ips": nil, "driver_opts": nil,
+		"mac_address": nil, // API 1.44
 	}},
 	"devices":   {"source": nil, "target": nil, "permissions": nil},
 	"group_add": nil, "mem_limit": nil, "mem_reservation": nil, "cpus": nil,
@@ -98,8 +101,7 @@ var networkSpec = spec{
 
 // keyHints explain some refusals beyond "not supported yet".
 var keyHints = map[string]string{
-	"build":                      "mycompose builds with the engine's classic builder",
-	"healthcheck.start_interval": "it needs Docker Engine API 1.44 and mycompose speaks API 1.41",
+	"build": "mycompose builds with the engine's classic builder",
 }
 
 // unsupported returns the paths of the keys set in the JSON form of v that

@@ -25,9 +25,6 @@ func TestRefusedServiceKeys(t *testing.T) {
 		{"use_api_socket", "use_api_socket: true"},
 		{"models", "models: [m]"},
 		{"annotations", "annotations: {a: b}"},
-		{"healthcheck.start_interval", "healthcheck: {test: [CMD, x], start_interval: 1s}"},
-		{"volumes[0].volume.subpath", "volumes: [{type: volume, source: v, target: /v, volume: {subpath: sub}}]"},
-		{"networks.default.mac_address", "networks: {default: {mac_address: 02:42:ac:11:65:43}}"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -98,7 +95,6 @@ services:
 
 func TestRefusedValues(t *testing.T) {
 	cases := []struct{ desc, yaml, want string }{
-		{"volume type image", "volumes: [{type: image, source: alpine, target: /i}]", `volume type "image" is not supported`},
 		{"volume type npipe", "volumes: [{type: npipe, source: //./pipe/x, target: //./pipe/x}]", `volume type "npipe" is not supported`},
 		{"volume type cluster", "volumes: [{type: cluster, source: c, target: /c}]", `volume type "cluster" is not supported`},
 		{"ipc service:", "ipc: service:other", `ipc "service:other" is not supported by mycompose yet`},

@@ -30,6 +30,7 @@ func (c *converter) attachments(s types.ServiceConfig) []project.NetworkAttachme
 			a.Priority = cfg.Priority
 			a.LinkLocalIPs = copySlice(cfg.LinkLocalIPs)
 			a.DriverOpts = copyMap(cfg.DriverOpts)
+			a.MacAddress = cfg.MacAddress
 		}
 		out = append(out, a)
 	}

@@ -48,6 +48,14 @@ var swarmSpec = func() spec {
 		"rollback_config": upd,
 		"placement":       {"constraints": nil, "preferences": {"spread": nil}, "max_replicas_per_node": nil},
 	}
+	// The API-gated keys of apigate.go are mapped for containers only.
+	hc := maps.Clone(serviceSpec["healthcheck"])
+	delete(hc, "start_interval")
+	sp["healthcheck"] = hc
+	vols := maps.Clone(serviceSpec["volumes"])
+	delete(vols, "image")
+	vols["volume"] = spec{"nocopy": nil}
+	sp["volumes"] = vols
 	ports := maps.Clone(serviceSpec["ports"])
 	delete(ports, "host_ip")
 	sp["ports"] = ports

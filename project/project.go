@@ -71,6 +71,18 @@ type Service struct {
 	// SwarmOnly lists the deploy keys set on the service that only a Swarm
 	// honours ("deploy.placement", ...): accepted locally, not applied.
 	SwarmOnly []string
+	// Requires lists the keys of the service that need a newer engine API
+	// than the oldest mycompose speaks; the caller checks them against the
+	// API version negotiated with the engine (convergence.CheckAPI).
+	Requires []APIRequirement
+}
+
+// APIRequirement is a compose key that works only from an engine API
+// version on.
+type APIRequirement struct {
+	Key   string // as the user wrote it: "healthcheck.start_interval"
+	API   string // lowest engine API version that honours it: "1.44"
+	Where string // "compose.yaml:12", or "" when it cannot be located
 }
 
 // Build describes an image build through the engine's build API.
@@ -185,7 +197,9 @@ type Healthcheck struct {
 	Interval    int64
 	Timeout     int64
 	StartPeriod int64
-	Retries     int
+	// StartInterval is the probe interval during the start period (API 1.44).
+	StartInterval int64
+	Retries       int
 }
 
 // PortBinding publishes a container port.
@@ -201,13 +215,16 @@ const (
 	MountBind   = "bind"
 	MountVolume = "volume"
 	MountTmpfs  = "tmpfs"
+	// MountImage mounts the content of an image (engine API 1.47).
+	MountImage = "image"
 )
 
 // Mount is a bind mount, a named or anonymous volume, or a tmpfs.
 type Mount struct {
-	Type string // MountBind, MountVolume, MountTmpfs
+	Type string // MountBind, MountVolume, MountTmpfs, MountImage
 	// Source is the absolute host path for binds, the engine volume name for
-	// named volumes, and "" for anonymous volumes and tmpfs.
+	// named volumes, the image reference for images, and "" for anonymous
+	// volumes and tmpfs.
 	Source   string
 	Target   string
 	ReadOnly bool
@@ -221,6 +238,9 @@ type Mount struct {
 	NonRecursive bool
 	// NoCopy applies to volumes.
 	NoCopy bool
+	// Subpath mounts a directory of the volume or image instead of its root
+	// (volumes: engine API 1.45).
+	Subpath string
 	// TmpfsSize (bytes) and TmpfsMode apply to tmpfs.
 	TmpfsSize int64
 	TmpfsMode uint32
@@ -255,7 +275,9 @@ type NetworkAttachment struct {
 	Aliases     []string // user aliases, sorted; the executor adds container and service names
 	IPv4Address string
 	IPv6Address string
-	Priority    int
+	// MacAddress is the container's MAC address on this network (API 1.44).
+	MacAddress string
+	Priority   int
 	// LinkLocalIPs and DriverOpts are passed to the endpoint as given.
 	LinkLocalIPs []string
 	DriverOpts   map[string]string

@@ -9,6 +9,16 @@
 #   scripts/swarm-lab.sh host [LAB]     print DOCKER_HOST for the manager
 #   scripts/swarm-lab.sh load LAB IMG.. copy images from the host engine into every node
 #
+# A second, newer engine for the end-to-end suite: ONE standalone node
+# running Debian 13 "trixie"'s docker.io (Docker 26.1, API 1.45). Its
+# names ("mcengine26" by default) never clash with a swarm lab's.
+#
+#   scripts/swarm-lab.sh engine image        build the trixie node image (cached by tag)
+#   scripts/swarm-lab.sh engine up   [NAME]  start the node, test images loaded
+#   scripts/swarm-lab.sh engine down [NAME]  remove the node, its volume and network
+#   scripts/swarm-lab.sh engine host [NAME]  print DOCKER_HOST for the node
+#   scripts/swarm-lab.sh engine load NAME IMG..  copy images into the node
+#
 # The host engine itself is never made a Swarm member. Nodes cannot run
 # --privileged here, so they get every capability, no seccomp/apparmor, an
 # unmasked /sys and all devices, and remount /sys and the cgroups read-write.
@@ -17,20 +27,27 @@ IMAGE=${SWARM_NODE_IMAGE:-mycompose-test/swarm-node}
 NODES=${SWARM_NODES:-3}
 SUITE=${SWARM_SUITE:-bookworm}
 MIRROR=${SWARM_MIRROR:-http://deb.debian.org/debian}
+# The second-engine node: trixie's docker.io; trixie moved the CLI into
+# docker-cli.
+ENGINE_IMAGE=${ENGINE_NODE_IMAGE:-mycompose-test/engine-node:trixie}
+ENGINE_SUITE=${ENGINE_SUITE:-trixie}
 # Images loaded into every node by "up" (must exist on the host engine).
 LOAD_IMAGES=${SWARM_LOAD_IMAGES:-mycompose-test/busybox:latest mycompose-test/busybox:alt}
 
 log() { printf 'swarm-lab: %s\n' "$*" >&2; }
 
-build_image() {
+build_image() { # [image suite packages]
+  local IMAGE=${1:-$IMAGE} SUITE=${2:-$SUITE}
+  local pkgs=${3:-docker.io}
   if docker image inspect "$IMAGE" >/dev/null 2>&1; then log "image $IMAGE cached"; return; fi
   command -v debootstrap >/dev/null 2>&1 || {
     log "installing debootstrap"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
   local root; root=$(mktemp -d /var/tmp/swarm-node.XXXXXX)
+  local dlog=/tmp/swarm-node-debootstrap-$SUITE.log
   log "debootstrap $SUITE into $root (about a minute)"
-  debootstrap --variant=minbase --include=docker.io,iptables,iproute2,ca-certificates,procps \
-    "$SUITE" "$root" "$MIRROR" >/tmp/swarm-node-debootstrap.log 2>&1 || {
-    tail -20 /tmp/swarm-node-debootstrap.log >&2; rm -rf "$root"; exit 1; }
+  debootstrap --variant=minbase --include="$pkgs,iptables,iproute2,ca-certificates,procps" \
+    "$SUITE" "$root" "$MIRROR" >"$dlog" 2>&1 || {
+    tail -20 "$dlog" >&2; rm -rf "$root"; exit 1; }
   cat >"$root/usr/local/bin/swarm-node-start" <<'SCRIPT'
 #!/bin/sh
 # Node entry point: make /sys and the cgroups writable, then run dockerd.
@@ -57,16 +74,17 @@ node_ip() {
   docker inspect -f "{{(index .NetworkSettings.Networks \"$1-net\").IPAddress}}" "$2"
 }
 
-start_node() { # lab index
+start_node() { # lab index [image label]
   local lab=$1 i=$2 n; n=$(node_name "$lab" "$i")
+  local image=${3:-$IMAGE} label=${4:-org.mycompose.swarm-lab}
   if docker inspect "$n" >/dev/null 2>&1; then docker start "$n" >/dev/null; return; fi
   docker run -d --name "$n" --hostname "$n" --network "$lab-net" \
-    --label org.mycompose.swarm-lab="$lab" \
+    --label "$label=$lab" \
     --cap-add ALL --cap-drop SYS_RESOURCE \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
     -v "$n-docker:/var/lib/docker" --tmpfs /run --tmpfs /tmp \
-    "$IMAGE" >/dev/null
+    "$image" >/dev/null
 }
 
 wait_dockerd() {
@@ -132,13 +150,40 @@ down() {
   log "lab $lab down"
 }
 
+# The second engine is node 1 of a one-node "lab" that never inits a swarm.
+ENGINE_PKGS=docker.io,docker-cli
+engine_up() {
+  local lab=$1 n; n=$(node_name "$lab" 1)
+  build_image "$ENGINE_IMAGE" "$ENGINE_SUITE" "$ENGINE_PKGS"
+  docker network inspect "$lab-net" >/dev/null 2>&1 ||
+    docker network create --label org.mycompose.engine-lab="$lab" "$lab-net" >/dev/null
+  start_node "$lab" 1 "$ENGINE_IMAGE" org.mycompose.engine-lab
+  wait_dockerd "$n"
+  # shellcheck disable=SC2086
+  NODES=1 load_images "$lab" $LOAD_IMAGES
+  log "engine $lab up ($(ndocker "$n" version -f 'Docker {{.Server.Version}}, API {{.Server.APIVersion}}')): DOCKER_HOST=tcp://$(node_ip "$lab" "$n"):2375"
+}
+
+engine() {
+  local sub=${1:-} lab=${2:-mcengine26}
+  case "$sub" in
+    image) build_image "$ENGINE_IMAGE" "$ENGINE_SUITE" "$ENGINE_PKGS" ;;
+    up) engine_up "$lab" ;;
+    down) NODES=1 down "$lab" ;;
+    host) echo "tcp://$(node_ip "$lab" "$(node_name "$lab" 1)"):2375" ;;
+    load) shift 2; NODES=1 load_images "$lab" "$@" ;;
+    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+  esac
+}
+
 cmd=${1:-}; lab=${2:-mcswarm}
 case "$cmd" in
+  engine) shift; engine "$@" ;;
   image) build_image ;;
   up) up "$lab" ;;
   down) down "$lab" ;;
   status) ndocker "$(node_name "$lab" 1)" node ls ;;
   host) echo "tcp://$(node_ip "$lab" "$(node_name "$lab" 1)"):2375" ;;
   load) shift 2; load_images "$lab" "$@" ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac

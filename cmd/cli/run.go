@@ -77,6 +77,19 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	if !ok {
 		return unknownService(p, args[0])
 	}
+	eng, err := g.connect(ctx, deps)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	// Refuse what the engine's API cannot honour before starting anything.
+	checked := []string{svc.Name}
+	if !o.NoDeps {
+		checked = p.WithDependencies(checked)
+	}
+	if err := requireAPI(ctx, eng, p, checked); err != nil {
+		return err
+	}
 	if !o.NoDeps {
 		var needs []string
 		for _, s := range p.WithDependencies([]string{svc.Name}) {
@@ -91,11 +104,6 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 			}
 		}
 	}
-	eng, err := g.connect(ctx, deps)
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
 	if err := ensureRunResources(ctx, deps, g, eng, p, svc); err != nil {
 		return err
 	}
@@ -113,7 +121,8 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	if err != nil {
 		return err
 	}
-	if err := resolveOneOffNetwork(ctx, eng, p, svc, o, &spec); err != nil {
+	multi := convergence.APIAtLeast(obs.Engine.API, convergence.MultiNetworkCreateAPI)
+	if err := resolveOneOffNetwork(ctx, eng, p, svc, o, multi, &spec); err != nil {
 		return err
 	}
 	if g.DryRun {
@@ -125,7 +134,7 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	if err != nil {
 		return err
 	}
-	if spec.NetworkMode == "" && len(svc.Networks) > 1 {
+	if spec.NetworkMode == "" && len(svc.Networks) > 1 && !multi {
 		for _, att := range svc.Networks[1:] {
 			if err := eng.ConnectNetwork(ctx, att.Name, id, oneOffEndpoint(svc, att, o.UseAliases)); err != nil {
 				eng.RemoveContainer(context.WithoutCancel(ctx), id, true)
@@ -144,8 +153,10 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 }
 
 // resolveOneOffNetwork puts the one-off where the service's containers are:
-// in the namespace of the service it shares one with, or on its networks.
-func resolveOneOffNetwork(ctx context.Context, eng Engine, p *project.Project, svc *project.Service, o *runOptions, spec *convergence.CreateSpec) error {
+// in the namespace of the service it shares one with, or on its networks:
+// all of them at create time when multi (API 1.44+), else the first, the
+// caller connecting the others before start.
+func resolveOneOffNetwork(ctx context.Context, eng Engine, p *project.Project, svc *project.Service, o *runOptions, multi bool, spec *convergence.CreateSpec) error {
 	mode := svc.Container.NetworkMode
 	switch {
 	case strings.HasPrefix(mode, "service:"):
@@ -162,6 +173,11 @@ func resolveOneOffNetwork(ctx context.Context, eng Engine, p *project.Project, s
 	case mode == "" && len(svc.Networks) > 0:
 		spec.PrimaryNetwork = svc.Networks[0].Name
 		spec.PrimaryEndpoint = oneOffEndpoint(svc, svc.Networks[0], o.UseAliases)
+		if multi {
+			for _, att := range svc.Networks[1:] {
+				spec.Networks = append(spec.Networks, convergence.NetworkEndpoint{Network: att.Name, Endpoint: oneOffEndpoint(svc, att, o.UseAliases)})
+			}
+		}
 	}
 	return nil
 }

@@ -146,6 +146,10 @@ func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Proj
 		}
 		defer lock.unlock()
 	}
+	// Before any build or pull: keys the engine's API cannot honour.
+	if err := requireAPI(ctx, eng, p, opts.Services); err != nil {
+		return err
+	}
 	for _, s := range p.EngineSocketMounts() {
 		fmt.Fprintf(deps.Stderr, "WARN[0000] service %q mounts the Docker engine socket: its containers control the engine, which grants root on the host\n", s)
 	}
@@ -175,6 +179,16 @@ func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Proj
 		return err
 	}
 	return apply(ctx, deps, g, eng, plan)
+}
+
+// requireAPI refuses the keys of the services (nil: all) that need a newer
+// API than the one negotiated with the engine (convergence.CheckAPI).
+func requireAPI(ctx context.Context, eng Engine, p *project.Project, services []string) error {
+	ev, err := eng.EngineVersion(ctx)
+	if err != nil {
+		return err
+	}
+	return convergence.CheckAPI(p, services, ev)
 }
 
 // apply prints the plan's warnings, then either prints the plan (dry run)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/docker/docker/client"
 
@@ -23,6 +24,9 @@ type Engine struct {
 	// endpoint is the URL the engine was chosen by (ssh:// stays ssh://);
 	// source adds what chose it, for messages (see Open).
 	endpoint, source string
+
+	verMu sync.Mutex
+	ver   *convergence.EngineVersion // cached by EngineVersion
 }
 
 var _ convergence.Engine = (*Engine)(nil)
@@ -52,6 +56,27 @@ func (e *Engine) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping Docker engine at %s: %w", e.Endpoint(), err)
 	}
 	return nil
+}
+
+// EngineVersion returns the engine's release and the API version the client
+// negotiated with it (DOCKER_API_VERSION pins it), asked once and cached.
+func (e *Engine) EngineVersion(ctx context.Context) (convergence.EngineVersion, error) {
+	e.verMu.Lock()
+	defer e.verMu.Unlock()
+	if e.ver != nil {
+		return *e.ver, nil
+	}
+	// Negotiation is otherwise lazy: settle it before reading the version.
+	e.cli.NegotiateAPIVersion(ctx)
+	sv, err := e.cli.ServerVersion(ctx)
+	if err != nil {
+		if uerr := e.unreachable(err); uerr != nil {
+			return convergence.EngineVersion{}, uerr
+		}
+		return convergence.EngineVersion{}, fmt.Errorf("read the version of the Docker engine at %s: %w", e.Endpoint(), err)
+	}
+	e.ver = &convergence.EngineVersion{API: e.cli.ClientVersion(), Version: sv.Version, MaxAPI: sv.APIVersion}
+	return *e.ver, nil
 }
 
 // Close releases the client's idle connections.

@@ -95,9 +95,12 @@ func mapCreateSpec(cs convergence.CreateSpec) (createRequest, error) {
 	}
 	req := createRequest{config: cfg, host: host}
 	if cs.PrimaryNetwork != "" {
-		req.network = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-			cs.PrimaryNetwork: endpointSettings(cs.PrimaryEndpoint),
-		}}
+		eps := map[string]*network.EndpointSettings{cs.PrimaryNetwork: endpointSettings(cs.PrimaryEndpoint)}
+		// The planner sets further networks only when the API takes them.
+		for _, ne := range cs.Networks {
+			eps[ne.Network] = endpointSettings(ne.Endpoint)
+		}
+		req.network = &network.NetworkingConfig{EndpointsConfig: eps}
 	}
 	return req, nil
 }
@@ -126,7 +129,7 @@ func networkMode(cs convergence.CreateSpec) (string, error) {
 
 // endpointSettings maps an Endpoint onto the engine's endpoint settings.
 func endpointSettings(ep convergence.Endpoint) *network.EndpointSettings {
-	out := &network.EndpointSettings{Aliases: ep.Aliases, DriverOpts: ep.DriverOpts}
+	out := &network.EndpointSettings{Aliases: ep.Aliases, DriverOpts: ep.DriverOpts, MacAddress: ep.MacAddress}
 	if ep.IPv4Address != "" || ep.IPv6Address != "" || len(ep.LinkLocalIPs) > 0 {
 		out.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ep.IPv4Address, IPv6Address: ep.IPv6Address, LinkLocalIPs: ep.LinkLocalIPs}
 	}
@@ -152,7 +155,9 @@ func mapHealthcheck(h *project.Healthcheck) *container.HealthConfig {
 		Interval:    time.Duration(h.Interval),
 		Timeout:     time.Duration(h.Timeout),
 		StartPeriod: time.Duration(h.StartPeriod),
-		Retries:     h.Retries,
+		// API 1.44: the loader marks the key, CheckAPI refuses it before.
+		StartInterval: time.Duration(h.StartInterval),
+		Retries:       h.Retries,
 	}
 }
 
@@ -217,10 +222,16 @@ func mapMounts(mounts []project.Mount) (binds []string, out []mount.Mount) {
 			// Source "" is an anonymous volume; an existing anonymous volume's
 			// name carries it over to a recreated container.
 			vm := mount.Mount{Type: mount.TypeVolume, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
-			if m.NoCopy {
-				vm.VolumeOptions = &mount.VolumeOptions{NoCopy: true}
+			if m.NoCopy || m.Subpath != "" {
+				vm.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy, Subpath: m.Subpath}
 			}
 			out = append(out, vm)
+		case project.MountImage:
+			im := mount.Mount{Type: mount.TypeImage, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
+			if m.Subpath != "" {
+				im.ImageOptions = &mount.ImageOptions{Subpath: m.Subpath}
+			}
+			out = append(out, im)
 		case project.MountTmpfs:
 			tm := mount.Mount{Type: mount.TypeTmpfs, Target: m.Target, ReadOnly: m.ReadOnly}
 			if m.TmpfsSize != 0 || m.TmpfsMode != 0 {

@@ -162,3 +162,41 @@ func TestParseStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestMapCreateSpecAPIGated: the keys of newer APIs reach the create body
+// (the planner and CheckAPI decide whether they may be sent).
+func TestMapCreateSpecAPIGated(t *testing.T) {
+	cs := convergence.CreateSpec{
+		Name: "p-web-1",
+		Spec: project.ContainerSpec{
+			Image:       "img",
+			Healthcheck: &project.Healthcheck{Test: []string{"CMD", "true"}, StartInterval: 2e9},
+			Mounts: []project.Mount{
+				{Type: project.MountVolume, Source: "p_data", Target: "/data", Subpath: "sub"},
+				{Type: project.MountImage, Source: "busybox", Target: "/img", Subpath: "bin"},
+			},
+		},
+		PrimaryNetwork:  "p_front",
+		PrimaryEndpoint: convergence.Endpoint{Aliases: []string{"web"}},
+		Networks:        []convergence.NetworkEndpoint{{Network: "p_back", Endpoint: convergence.Endpoint{Aliases: []string{"web"}, MacAddress: "02:42:ac:11:65:43"}}},
+	}
+	req, err := mapCreateSpec(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := req.config.Healthcheck.StartInterval; got.Seconds() != 2 {
+		t.Errorf("start interval %v", got)
+	}
+	eps := req.network.EndpointsConfig
+	if len(eps) != 2 || eps["p_front"] == nil || eps["p_back"] == nil || eps["p_back"].MacAddress != "02:42:ac:11:65:43" || eps["p_front"].MacAddress != "" {
+		t.Errorf("endpoints %+v", eps)
+	}
+	if string(req.host.NetworkMode) != "p_front" {
+		t.Errorf("network mode %q", req.host.NetworkMode)
+	}
+	m := req.host.Mounts
+	if len(m) != 2 || m[0].VolumeOptions == nil || m[0].VolumeOptions.Subpath != "sub" ||
+		m[1].Type != mount.TypeImage || m[1].Source != "busybox" || m[1].ImageOptions == nil || m[1].ImageOptions.Subpath != "bin" {
+		t.Errorf("mounts %+v", m)
+	}
+}

@@ -27,6 +27,7 @@ type Engine struct {
 	calls      []string
 	failures   map[string][]error // call prefix -> errors returned in turn
 	now        time.Time
+	version    convergence.EngineVersion
 }
 
 // New returns an empty fake engine knowing the given images (ref -> ID).
@@ -38,11 +39,27 @@ func New(images map[string]string) *Engine {
 		images:     map[string]string{},
 		failures:   map[string][]error{},
 		now:        time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		// The oldest API mycompose supports, unless a test sets another.
+		version: convergence.EngineVersion{API: "1.41", Version: "fake", MaxAPI: "1.41"},
 	}
 	for k, v := range images {
 		e.images[k] = v
 	}
 	return e
+}
+
+// SetAPIVersion makes the fake speak (and negotiate) the given API version.
+func (e *Engine) SetAPIVersion(api string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.version.API, e.version.MaxAPI = api, api
+}
+
+// EngineVersion implements convergence.Engine. It is not logged: it reads.
+func (e *Engine) EngineVersion(context.Context) (convergence.EngineVersion, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.version, nil
 }
 
 // FailNext makes the next calls whose log line starts with prefix return the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
@@ -81,7 +82,16 @@ func (e *Engine) RemoveVolume(_ context.Context, name string) error {
 func (e *Engine) CreateContainer(_ context.Context, spec convergence.CreateSpec) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.record("create container %s", spec.Name); err != nil {
+	line := "create container " + spec.Name
+	if len(spec.Networks) > 0 {
+		// Created on several networks at once (API 1.44+): log them all.
+		names := []string{spec.PrimaryNetwork}
+		for _, ne := range spec.Networks {
+			names = append(names, ne.Network)
+		}
+		line += " on " + strings.Join(names, ", ")
+	}
+	if err := e.record("%s", line); err != nil {
 		return "", err
 	}
 	for _, c := range e.containers {
@@ -102,6 +112,13 @@ func (e *Engine) CreateContainer(_ context.Context, spec convergence.CreateSpec)
 		n, ok := e.networks[spec.PrimaryNetwork]
 		if !ok {
 			return "", fmt.Errorf("network %q: %w", spec.PrimaryNetwork, convergence.ErrNotFound)
+		}
+		c.Networks[n.Name] = n.ID
+	}
+	for _, ne := range spec.Networks {
+		n, ok := e.networks[ne.Network]
+		if !ok {
+			return "", fmt.Errorf("network %q: %w", ne.Network, convergence.ErrNotFound)
 		}
 		c.Networks[n.Name] = n.ID
 	}
