@@ -9,7 +9,8 @@ package main
 //
 //	args        the command line, one argument per line (required)
 //	expected    the golden stderr, $DIR and $PROJECT standing for the case
-//	            directory and the project name (rewritten by -update)
+//	            directory and the project name, $ENGINE_VERSION for the
+//	            engine's release (rewritten by -update)
 //	where       the text that locates the problem and that the golden must
 //	            contain: "<file>.yaml:<line>" (or .env), text taken from an
 //	            argument or an env value, or, for a problem of a file
@@ -298,15 +299,28 @@ func asNobody(t *testing.T, tmp string) (string, *syscall.Credential) {
 	return bin, &syscall.Credential{Uid: 65534, Gid: 65534}
 }
 
-// normalizeStderr replaces the case directory and project name with
+// normalizeStderr replaces the case directory, the project name and the
+// engine's release (named by refusals of keys its API lacks) with
 // placeholders.
 func normalizeStderr(s, dir, projectName string) string {
 	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
 		s = strings.ReplaceAll(s, real, "$DIR")
 	}
 	s = strings.ReplaceAll(s, dir, "$DIR")
+	if v := engineRelease(); v != "" {
+		s = strings.ReplaceAll(s, "(Docker "+v+")", "(Docker $ENGINE_VERSION)")
+	}
 	return strings.ReplaceAll(s, projectName, "$PROJECT")
 }
+
+// engineRelease is the engine's version ("20.10.24+dfsg1"), asked once.
+var engineRelease = sync.OnceValue(func() string {
+	out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+})
 
 // hermeticEnv is the environment the binary runs with: enough to find the
 // engine, nothing that configures compose behind the case's back.
