@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mycompose
 
-.PHONY: build test unit e2e images tmux demo demo-down bench vet fmt clean fuzz
+.PHONY: build test unit e2e images tmux demo demo-down bench vet fmt clean fuzz engine-node
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mycompose
@@ -17,8 +17,14 @@ tmux:
 
 # Everything: unit tests, loader fixtures, engine adapter and end-to-end
 # tests against the local Docker engine.
-test: images vet tmux
+test: images vet tmux engine-node
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The second engine's node image: Docker 26.1 (API 1.45) of Debian 13, by
+# debootstrap, cached by tag (TestSecondEngine runs a subset of the
+# end-to-end suite on it).
+engine-node:
+	./scripts/swarm-lab.sh engine image
 
 unit:
 	$(GO) test -count=1 ./project/... ./loader/... ./convergence/ ./cmd/cli/...

@@ -40,6 +40,7 @@ build_image() { # [image suite packages]
   local IMAGE=${1:-$IMAGE} SUITE=${2:-$SUITE}
   local pkgs=${3:-docker.io}
   if docker image inspect "$IMAGE" >/dev/null 2>&1; then log "image $IMAGE cached"; return; fi
+  [ "$(id -u)" = 0 ] || { log "building $IMAGE needs root (debootstrap): sudo $0 ${cmd:-image}${sub:+ $sub}"; exit 1; }
   command -v debootstrap >/dev/null 2>&1 || {
     log "installing debootstrap"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
   local root; root=$(mktemp -d /var/tmp/swarm-node.XXXXXX)
@@ -165,7 +166,8 @@ engine_up() {
 }
 
 engine() {
-  local sub=${1:-} lab=${2:-mcengine26}
+  sub=${1:-}
+  local lab=${2:-mcengine26}
   case "$sub" in
     image) build_image "$ENGINE_IMAGE" "$ENGINE_SUITE" "$ENGINE_PKGS" ;;
     up) engine_up "$lab" ;;
