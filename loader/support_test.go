@@ -66,7 +66,6 @@ var pendingKeys = map[string]bool{
 	"services.*.develop.watch.path":               true,
 	"services.*.develop.watch.target":             true,
 	"services.*.external_links":                   true,
-	"services.*.healthcheck.start_interval":       true,
 	"services.*.links":                            true,
 	"services.*.models":                           true,
 	"services.*.models.*":                         true,
@@ -74,7 +73,6 @@ var pendingKeys = map[string]bool{
 	"services.*.models.*.model_var":               true,
 	"services.*.networks.*.gw_priority":           true,
 	"services.*.networks.*.interface_name":        true,
-	"services.*.networks.*.mac_address":           true,
 	"services.*.post_start":                       true,
 	"services.*.post_start.command":               true,
 	"services.*.post_start.environment":           true,
@@ -93,10 +91,8 @@ var pendingKeys = map[string]bool{
 	"services.*.provider.type":                    true,
 	"services.*.pull_refresh_after":               true,
 	"services.*.use_api_socket":                   true,
-	"services.*.volumes.image.subpath":            true,
 	"services.*.volumes.volume.labels":            true,
 	"services.*.volumes.volume.labels.*":          true,
-	"services.*.volumes.volume.subpath":           true,
 }
 
 // TestEveryKeyImplementedOrRefused walks compose-go's JSON schema: every
