@@ -232,10 +232,11 @@ func TestEngineAPIGatedKeys(t *testing.T) {
 	}
 }
 
-// TestNetworksAtCreate: a service on two networks is on both, with its
-// aliases, whether the container is created on both at once (API 1.44+)
-// or created on one and connected to the other (API 1.41, also forced on
-// a newer engine by DOCKER_API_VERSION), and a second up is a no-op.
+// TestNetworksAtCreate: a service on two networks, and a one-off of it,
+// are on both, with the service's aliases, whether the container is
+// created on both at once (API 1.44+) or created on one and connected to
+// the other (API 1.41, also forced on a newer engine by
+// DOCKER_API_VERSION), and a second up is a no-op.
 func TestNetworksAtCreate(t *testing.T) {
 	_, api := engineAPI(t)
 	pins := []string{""}
@@ -269,6 +270,9 @@ func TestNetworksAtCreate(t *testing.T) {
 			}
 			// peer reaches web by its service name over back.
 			h.ok("exec", "-T", "peer", "ping", "-c", "1", "-W", "2", "web")
+			// A one-off of web joins both networks the same way: it
+			// reaches peer, which is only on back.
+			h.ok("run", "--rm", "-T", "web", "ping", "-c", "1", "-W", "2", "peer")
 			h.ok("up", "-d")
 			if again := h.containers()[h.project+"-web-1"]; again.ID != web.ID {
 				t.Errorf("second up recreated web")
