@@ -163,6 +163,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Networks:      c.attachments(s),
 		PullPolicy:    s.PullPolicy,
 		Build:         c.build(s),
+		Watch:         c.watchRules(s),
 		Swarm:         c.swarmService(s, ctr),
 		Requires:      c.requirements(s),
 	}

@@ -87,6 +87,7 @@ var serviceSpec = spec{
 		"context": nil, "dockerfile": nil, "dockerfile_inline": nil, "args": nil,
 		"target": nil, "labels": nil, "no_cache": nil, "pull": nil,
 	},
+	"develop": developSpec,
 }
 
 // networkSpec is the allow-list of top-level network keys.

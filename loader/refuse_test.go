@@ -21,7 +21,6 @@ func TestRefusedServiceKeys(t *testing.T) {
 		{"external_links", "external_links: [x]"},
 		{"post_start", "post_start: [{command: [x]}]"},
 		{"pre_stop", "pre_stop: [{command: [x]}]"},
-		{"develop", "develop: {watch: [{path: ., action: rebuild}]}"},
 		{"use_api_socket", "use_api_socket: true"},
 		{"models", "models: [m]"},
 		{"annotations", "annotations: {a: b}"},

@@ -28,6 +28,7 @@ var swarmRefused = map[string]string{
 	"shm_size":       "Swarm services cannot size /dev/shm (mount a tmpfs at /dev/shm instead)",
 	"security_opt":   "Swarm services do not take security options",
 	"domainname":     "Swarm services have no domainname",
+	"develop":        "watch syncs into local containers: run `up --watch` without --swarm",
 	"platform":       "Swarm places tasks by constraints: use deploy.placement.constraints (node.platform.arch==...)",
 }
 

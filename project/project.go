@@ -63,6 +63,8 @@ type Service struct {
 	PullPolicy string
 	// Build is how to build the service's image (build:), or nil.
 	Build *Build
+	// Watch are the develop.watch rules, in file order (empty: none).
+	Watch []WatchRule
 	// Swarm is the deploy section when loaded in Swarm mode, else nil.
 	Swarm *SwarmService
 	// Detached is `attach: false`: an attached `up` does not show this
