@@ -1,0 +1,237 @@
+package watch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/project"
+)
+
+// apply plans a batch and carries it out: syncs, restarts and execs
+// first, then rebuilds (slow, and they replace the containers anyway).
+func (w *watcher) apply(ctx context.Context, changes map[string]Op) {
+	works := planBatch(w.rules, changes, exists)
+	if len(works) == 0 {
+		return
+	}
+	var cs []convergence.Container
+	listed := false
+	for _, work := range works {
+		if work.Rebuild {
+			continue
+		}
+		if !listed {
+			var err error
+			if cs, err = w.o.Engine.ListContainers(ctx, w.o.Project.Name); err != nil {
+				w.emit(work.Service, "Error", fmt.Sprintf("list containers: %v", err))
+				return
+			}
+			listed = true
+		}
+		w.forget(cs, work.Service)
+		reps := replicas(cs, work.Service)
+		if (len(work.Copies) > 0 || len(work.Deletes) > 0) && !w.sync(ctx, work, reps, "") {
+			continue
+		}
+		if len(work.Execs) > 0 {
+			w.exec(ctx, work, reps)
+		}
+		if work.Restart {
+			w.restart(ctx, work.Service, reps)
+		}
+	}
+	for _, work := range works {
+		if work.Rebuild {
+			w.rebuild(ctx, work.Service)
+		}
+	}
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// forget drops the service's containers that are not running from the
+// up-to-date set: they miss this batch, and need a full sync when they
+// start again.
+func (w *watcher) forget(cs []convergence.Container, service string) {
+	for _, c := range cs {
+		if c.Labels[project.LabelService] == service && c.State != "running" {
+			delete(w.upToDate, c.ID)
+		}
+	}
+}
+
+// sync sends the work's copies (one tar stream per container) and
+// deletions to every container, in parallel, and reports whether all
+// succeeded.
+func (w *watcher) sync(ctx context.Context, work Work, cs []convergence.Container, why string) bool {
+	for _, r := range work.Rules {
+		w.dirty[r] = true
+	}
+	start := time.Now()
+	var stream []byte
+	files := 0
+	if len(work.Copies) > 0 {
+		var err error
+		if stream, files, err = syncTar(work.Copies); err != nil {
+			w.emit(work.Service, "Error", fmt.Sprintf("sync: %v", err))
+			return false
+		}
+	}
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.syncOne(ctx, c, stream, work.Deletes)
+		}()
+	}
+	wg.Wait()
+	var names, failed []string
+	for i, c := range cs {
+		if errs[i] != nil {
+			delete(w.upToDate, c.ID)
+			failed = append(failed, fmt.Sprintf("%s: %v", c.Name, errs[i]))
+			continue
+		}
+		w.upToDate[c.ID] = true
+		names = append(names, c.Name)
+	}
+	if len(failed) > 0 {
+		w.emit(work.Service, "Error", "sync: "+strings.Join(failed, "; "))
+		return false
+	}
+	detail := fmt.Sprintf("%d files, %d deleted", files, len(work.Deletes))
+	if why != "" {
+		detail = why + ": " + detail
+	}
+	if len(names) == 0 {
+		detail += " (no running container)"
+	} else {
+		detail += fmt.Sprintf(" → %s (%dms)", strings.Join(names, ", "), time.Since(start).Milliseconds())
+	}
+	w.emit(work.Service, "Synced", detail)
+	return true
+}
+
+// syncOne deletes, then copies, in one container. The copy goes through
+// the engine's archive API, which extracts with the tar's modes and owners.
+func (w *watcher) syncOne(ctx context.Context, c convergence.Container, stream []byte, deletes []string) error {
+	if len(deletes) > 0 {
+		var out bytes.Buffer
+		cmd := append([]string{"rm", "-rf", "--"}, deletes...)
+		code, err := w.o.Engine.Exec(ctx, c.ID, convergence.ExecSpec{Cmd: cmd, User: "0"}, convergence.Stdio{Stdout: &out, Stderr: &out})
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", strings.Join(deletes, " "), err)
+		}
+		if code != 0 {
+			return fmt.Errorf("delete %s: rm exited with code %d: %s", strings.Join(deletes, " "), code, lastLine(out.String()))
+		}
+	}
+	if stream != nil {
+		if err := w.o.Engine.CopyToContainer(ctx, c.ID, "/", bytes.NewReader(stream)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exec runs the sync+exec commands in every container, in parallel.
+func (w *watcher) exec(ctx context.Context, work Work, cs []convergence.Container) {
+	for _, x := range work.Execs {
+		errs := make([]error, len(cs))
+		var wg sync.WaitGroup
+		for i, c := range cs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var out bytes.Buffer
+				spec := convergence.ExecSpec{Cmd: x.Command, Env: x.Env, User: x.User, WorkingDir: x.WorkingDir, Privileged: x.Privileged}
+				code, err := w.o.Engine.Exec(ctx, c.ID, spec, convergence.Stdio{Stdout: &out, Stderr: &out})
+				if err == nil && code != 0 {
+					err = fmt.Errorf("exited with code %d: %s", code, lastLine(out.String()))
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %w", c.Name, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			w.emit(work.Service, "Error", fmt.Sprintf("exec %q: %v", strings.Join(x.Command, " "), err))
+			continue
+		}
+		w.emit(work.Service, "Executed", fmt.Sprintf("%q in %d containers", strings.Join(x.Command, " "), len(cs)))
+	}
+}
+
+// restart stops and starts the containers, in parallel, keeping their IDs
+// (and so their synced files).
+func (w *watcher) restart(ctx context.Context, service string, cs []convergence.Container) {
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.o.Engine.StopContainer(ctx, c.ID, nil); err != nil {
+				errs[i] = err
+				return
+			}
+			errs[i] = w.o.Engine.StartContainer(ctx, c.ID)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		w.emit(service, "Error", fmt.Sprintf("restart: %v", err))
+		return
+	}
+	w.emit(service, "Restarted", fmt.Sprintf("%d containers", len(cs)))
+}
+
+// rebuild rebuilds the image and recreates the service through the
+// caller's up path. A failure is reported and the watch goes on: the next
+// change tries again.
+func (w *watcher) rebuild(ctx context.Context, service string) {
+	svc, _ := w.o.Project.Service(service)
+	ref := svc.Container.Image
+	var old string
+	if w.o.Prune {
+		if ids, err := w.o.Engine.ImageIDs(ctx, []string{ref}); err == nil {
+			old = ids[ref]
+		}
+	}
+	w.emit(service, "Rebuilding", "")
+	start := time.Now()
+	if err := w.o.Rebuild(ctx, service); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		w.emit(service, "Error", fmt.Sprintf("rebuild failed, still watching (fix and save again): %v", err))
+		return
+	}
+	w.emit(service, "Rebuilt", fmt.Sprintf("%.1fs", time.Since(start).Seconds()))
+	if old == "" {
+		return
+	}
+	if ids, err := w.o.Engine.ImageIDs(ctx, []string{ref}); err == nil && ids[ref] != old {
+		if err := w.o.Engine.RemoveImage(ctx, old); err == nil {
+			w.emit(service, "Pruned", old)
+		}
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
