@@ -140,6 +140,7 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 		newConfigCommand(deps, g),
 		newVersionCommand(deps),
 		newBuildCommand(deps, g),
+		newWatchCommand(deps, g),
 	)
 	root.AddCommand(
 		newCreateCommand(deps, g),

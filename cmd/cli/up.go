@@ -28,6 +28,10 @@ type upOptions struct {
 	timeoutSet       bool
 	Pull             string
 	QuietPull        bool
+	// Watch runs a watch of the develop.watch rules alongside (--watch).
+	Watch bool
+	// converged is called once the attached up has converged.
+	converged func()
 	// Attached holds the flags of attached mode (no -d).
 	Attached attachOptions
 }
@@ -59,6 +63,7 @@ func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.QuietPull, "quiet-pull", false, "pull without printing progress information")
 	f.BoolVar(&g.build.Force, "build", false, "build images before starting containers, even if present")
 	f.BoolVar(&g.build.Never, "no-build", false, "do not build images, even if missing")
+	f.BoolVarP(&o.Watch, "watch", "w", false, "watch the services' develop.watch paths and sync, restart or rebuild them; shows logs and watch events together")
 	addAttachFlags(f, &o.Attached)
 	return cmd
 }
@@ -69,6 +74,9 @@ func (o *upOptions) validate() error {
 	}
 	if o.Wait {
 		o.Detach = true
+	}
+	if o.Watch && (o.Detach || o.NoStart) {
+		return usageError{errors.New("--watch cannot be combined with --detach, --wait or --no-start: it follows the running services")}
 	}
 	if o.ForceRecreate && o.NoRecreate {
 		return usageError{errors.New("--force-recreate and --no-recreate are incompatible")}
@@ -101,6 +109,12 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 		RenewAnonVolumes: o.RenewAnonVolumes,
 		RecreateVolumes:  o.Yes,
 		Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
+	}
+	if o.Watch {
+		return upWatching(ctx, deps, g, p, args, o, func(converged func()) error {
+			o.converged = converged
+			return upAttached(ctx, deps, g, p, opts, o, args)
+		})
 	}
 	if !o.Detach && !o.NoStart {
 		return upAttached(ctx, deps, g, p, opts, o, args)

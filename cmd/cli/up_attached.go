@@ -138,6 +138,9 @@ func upAttached(ctx context.Context, deps *Deps, g *globalOptions, p *project.Pr
 	if err := converge(ctx, deps, g, p, opts); err != nil || g.DryRun {
 		return err
 	}
+	if o.converged != nil {
+		o.converged()
+	}
 	listedAt := time.Now()
 	cs, err := eng.ListContainers(ctx, p.Name)
 	if err != nil {

@@ -257,3 +257,10 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Check compiles the services' rules (paths exist, patterns are valid),
+// so that a command can refuse before it starts anything.
+func Check(p *project.Project, services []string) error {
+	_, err := compileRules(p, services)
+	return err
+}
