@@ -166,7 +166,9 @@ func upAttached(ctx context.Context, deps *Deps, g *globalOptions, p *project.Pr
 		ending:  func() bool { return a.aborting },
 		initial: convergence.LogOptions{Follow: true, Since: since, Timestamps: o.Attached.Timestamps},
 		stderr:  func(format string, args ...any) { fmt.Fprintf(deps.Stderr, format, args...) }}
-	err = f.run(followCtx, events, errs, cs, listedAt, len(names) > 0)
+	// With --watch, up runs until Ctrl-C: a rebuild or a restart may leave
+	// nothing running for a moment, and the watch goes on regardless.
+	err = f.run(followCtx, events, errs, cs, listedAt, len(names) > 0 && !o.Watch)
 	if ctx.Err() != nil {
 		return a.interrupted(ctx)
 	}

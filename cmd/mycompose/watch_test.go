@@ -387,3 +387,118 @@ func TestWatchSyncReliability(t *testing.T) {
 		}
 	}
 }
+
+// idStarted returns a container's ID and start time.
+func idStarted(t *testing.T, container string) (string, string) {
+	t.Helper()
+	f := strings.Fields(docker(t, "inspect", "--format", "{{.Id}} {{.State.StartedAt}}", container))
+	return f[0], f[1]
+}
+
+// TestWatchActions runs `up --watch` and exercises every action: sync,
+// sync+restart, sync+exec (with its exec options), restart, and rebuild,
+// a failing one included; then Ctrl-C stops the logs, the watch and the
+// containers.
+func TestWatchActions(t *testing.T) {
+	h := newHarness(t, "watch-actions")
+	t.Cleanup(func() {
+		exec.Command("docker", "rmi", "-f", h.project+"-web").Run()
+		// The classic builder keeps the last good layer of a failed build.
+		for _, id := range dockerLines(t, "images", "-q", "--filter", "dangling=true", "--filter", "label=io.mycompose.e2e=watch-actions") {
+			exec.Command("docker", "rmi", id).Run()
+		}
+	})
+	w := h.startWatch("up", "--watch")
+	w.wait(0, "Watching", 120*time.Second)
+	web1, web2 := h.project+"-web-1", h.project+"-web-2"
+
+	t.Run("sync", func(t *testing.T) {
+		atomicSave(t, filepath.Join(h.dir, "app", "index.html"), "v2\n")
+		waitFile(t, web1, "/app/index.html", "v2\n")
+		waitFile(t, web2, "/app/index.html", "v2\n")
+	})
+	t.Run("sync+restart", func(t *testing.T) {
+		id1, started1 := idStarted(t, web1)
+		id2, started2 := idStarted(t, web2)
+		mark := w.mark()
+		atomicSave(t, filepath.Join(h.dir, "conf", "app.conf"), "c2\n")
+		w.wait(mark, "Restarted", 60*time.Second)
+		for _, c := range []struct{ name, id, started string }{{web1, id1, started1}, {web2, id2, started2}} {
+			id, started := idStarted(t, c.name)
+			if id != c.id || started == c.started {
+				t.Errorf("%s: id %s started %s, want the same container (%s) started again (was %s)", c.name, id, started, c.id, c.started)
+			}
+			if got := catIn(c.name, "/etc/app/app.conf"); got != "c2\n" {
+				t.Errorf("%s:/etc/app/app.conf = %q after sync+restart, want c2", c.name, got)
+			}
+		}
+	})
+	t.Run("sync+exec", func(t *testing.T) {
+		atomicSave(t, filepath.Join(h.dir, "hooks", "h.txt"), "h2\n")
+		defer func() {
+			if t.Failed() {
+				t.Log(w.dump())
+			}
+		}()
+		waitFile(t, web1, "/tmp/exec-ran", "hello h2\n")
+		waitFile(t, web2, "/tmp/exec-ran", "hello h2\n")
+	})
+	t.Run("restart", func(t *testing.T) {
+		id1, started1 := idStarted(t, web1)
+		mark := w.mark()
+		atomicSave(t, filepath.Join(h.dir, "restart", "r.txt"), "r2\n")
+		w.wait(mark, "Restarted", 60*time.Second)
+		if id, started := idStarted(t, web1); id != id1 || started == started1 {
+			t.Errorf("restart: %s id %s started %s, want %s started again (was %s)", web1, id, started, id1, started1)
+		}
+		if got := catIn(web1, "/restart/r.txt"); got != "" {
+			t.Errorf("action restart synced a file: %q", got)
+		}
+	})
+	t.Run("failed rebuild keeps watching", func(t *testing.T) {
+		id1, _ := idStarted(t, web1)
+		mark := w.mark()
+		writeFile(t, filepath.Join(h.dir, "build", "FAIL"), "x\n")
+		e := w.wait(mark, "Error", 120*time.Second)
+		t.Logf("failed rebuild: %s", e.Detail)
+		if !strings.Contains(e.Detail, "rebuild failed") || !strings.Contains(e.Detail, "still watching") {
+			t.Errorf("failed rebuild event says %q, want why and that watch goes on", e.Detail)
+		}
+		if id, _ := idStarted(t, web1); id != id1 {
+			t.Errorf("a failed rebuild replaced %s", web1)
+		}
+		atomicSave(t, filepath.Join(h.dir, "app", "index.html"), "v3\n")
+		waitFile(t, web1, "/app/index.html", "v3\n")
+	})
+	t.Run("rebuild", func(t *testing.T) {
+		id1, _ := idStarted(t, web1)
+		if err := os.Remove(filepath.Join(h.dir, "build", "FAIL")); err != nil {
+			t.Fatal(err)
+		}
+		atomicSave(t, filepath.Join(h.dir, "build", "version"), "b2\n")
+		eventually(t, 120*time.Second, "the rebuilt image in web-1", func() bool { return catIn(web1, "/build/version") == "b2\n" })
+		if id, _ := idStarted(t, web1); id == id1 {
+			t.Errorf("rebuild kept container %s", web1)
+		}
+		// The recreated containers get what was synced since the start.
+		waitFile(t, web1, "/app/index.html", "v3\n")
+		waitFile(t, web2, "/etc/app/app.conf", "c2\n")
+		// And the watch goes on.
+		atomicSave(t, filepath.Join(h.dir, "app", "index.html"), "v4\n")
+		waitFile(t, web2, "/app/index.html", "v4\n")
+	})
+	if code := w.interrupt(); code != 130 {
+		t.Errorf("up --watch exited %d after Ctrl-C, want 130", code)
+	}
+	for name, c := range h.containers() {
+		if c.State.Status != "exited" {
+			t.Errorf("%s is %s after Ctrl-C, want exited", name, c.State.Status)
+		}
+	}
+	w.mu.Lock()
+	logs := w.stdout.String()
+	w.mu.Unlock()
+	if !strings.Contains(logs, "web-1  | started") && !strings.Contains(logs, "web-1 | started") {
+		t.Errorf("up --watch did not show the services' logs:\n%s", logs)
+	}
+}
