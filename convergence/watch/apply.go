@@ -124,9 +124,17 @@ func (w *watcher) sync(ctx context.Context, work Work, cs []convergence.Containe
 	return true
 }
 
-// syncOne deletes, then copies, in one container. The copy goes through
-// the engine's archive API, which extracts with the tar's modes and owners.
+// syncOne deletes, then copies, in one container: through its helper when
+// it has one, else (or when the helper fails) through an rm exec and the
+// engine's archive API, which extracts with the tar's modes and owners.
 func (w *watcher) syncOne(ctx context.Context, c convergence.Container, stream []byte, deletes []string) error {
+	if h := w.helperFor(ctx, c.ID); h != nil && !anyNewline(deletes) {
+		err := h.sync(ctx, stream, deletes)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		w.dropHelper(c.ID, h)
+	}
 	if len(deletes) > 0 {
 		var out bytes.Buffer
 		cmd := append([]string{"rm", "-rf", "--"}, deletes...)
@@ -144,6 +152,62 @@ func (w *watcher) syncOne(ctx context.Context, c convergence.Container, stream [
 		}
 	}
 	return nil
+}
+
+// helperFor returns the running helper of a container, starting one if
+// needed; nil when the container cannot run one. Safe for concurrent use
+// on distinct containers.
+func (w *watcher) helperFor(ctx context.Context, id string) *helper {
+	w.hmu.Lock()
+	h, ok := w.helpers[id]
+	w.hmu.Unlock()
+	if ok && (h == nil || h.alive()) {
+		return h
+	}
+	h, err := startHelper(ctx, w.o.Engine, id)
+	w.hmu.Lock()
+	defer w.hmu.Unlock()
+	if errors.Is(err, errNoHelper) {
+		w.helpers[id] = nil // remembered: the image will not change
+		return nil
+	}
+	if err != nil {
+		return nil // not running, or a busy engine: try again next batch
+	}
+	w.helpers[id] = h
+	return h
+}
+
+func (w *watcher) dropHelper(id string, h *helper) {
+	h.close()
+	w.hmu.Lock()
+	defer w.hmu.Unlock()
+	if w.helpers[id] == h {
+		delete(w.helpers, id)
+	}
+}
+
+// warm starts the helpers of containers in parallel, so that the first
+// change is as fast as the next ones.
+func (w *watcher) warm(ctx context.Context, cs []convergence.Container) {
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.helperFor(ctx, c.ID)
+		}()
+	}
+	wg.Wait()
+}
+
+func anyNewline(paths []string) bool {
+	for _, p := range paths {
+		if strings.ContainsAny(p, "\n") {
+			return true
+		}
+	}
+	return false
 }
 
 // exec runs the sync+exec commands in every container, in parallel.
@@ -188,7 +252,9 @@ func (w *watcher) restart(ctx context.Context, service string, cs []convergence.
 				errs[i] = err
 				return
 			}
-			errs[i] = w.o.Engine.StartContainer(ctx, c.ID)
+			if errs[i] = w.o.Engine.StartContainer(ctx, c.ID); errs[i] == nil && w.syncs(service) {
+				w.helperFor(ctx, c.ID) // the restart ended the old one
+			}
 		}()
 	}
 	wg.Wait()

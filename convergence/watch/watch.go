@@ -19,6 +19,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
@@ -144,10 +145,14 @@ type watcher struct {
 	// dirty are the sync rules that have synced something since the start:
 	// a container that starts later needs their whole path.
 	dirty map[*rule]bool
+	// helpers are the sync helpers by container ID (nil: the container
+	// cannot run one); guarded by hmu, since syncs run per container.
+	hmu     sync.Mutex
+	helpers map[string]*helper
 }
 
 func newWatcher(o Options, rules []*rule) *watcher {
-	w := &watcher{o: o, rules: rules, upToDate: map[string]bool{}, dirty: map[*rule]bool{}}
+	w := &watcher{o: o, rules: rules, upToDate: map[string]bool{}, dirty: map[*rule]bool{}, helpers: map[string]*helper{}}
 	for _, r := range rules {
 		if len(w.services) == 0 || w.services[len(w.services)-1] != r.Service {
 			w.services = append(w.services, r.Service)
@@ -189,6 +194,9 @@ func (w *watcher) start(ctx context.Context) error {
 			if r.InitialSync {
 				initial = append(initial, r)
 			}
+		}
+		if w.syncs(svc) {
+			w.warm(ctx, replicas(cs, svc))
 		}
 		if len(initial) > 0 {
 			w.fullSync(ctx, svc, initial, replicas(cs, svc))
@@ -233,6 +241,9 @@ func (w *watcher) started(ctx context.Context, ev convergence.ContainerEvent) {
 		}
 	}
 	w.upToDate[ev.ID] = true
+	if w.syncs(svc) {
+		w.helperFor(ctx, ev.ID)
+	}
 	if len(rules) == 0 {
 		return
 	}
@@ -247,6 +258,16 @@ func (w *watcher) fullSync(ctx context.Context, svc string, rules []*rule, cs []
 		work.Copies = append(work.Copies, Copy{Host: r.Path, Container: r.Target, rule: r})
 	}
 	w.sync(ctx, work, cs, "initial sync")
+}
+
+// syncs reports whether the service has a sync rule.
+func (w *watcher) syncs(svc string) bool {
+	for _, r := range w.rules {
+		if r.Service == svc && r.Syncs() {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
