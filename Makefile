@@ -59,5 +59,10 @@ install-plugin: build
 bench: build images
 	$(GO) run ./bench -out bench/RESULTS.md
 
+# watch latency: rename on the host -> content readable in the container.
+.PHONY: bench-watch
+bench-watch: build images
+	$(GO) run ./bench/watchlat -bin $(BIN) -out bench/WATCH.md
+
 clean:
 	rm -rf bin

@@ -40,7 +40,11 @@ func main() {
 	out := flag.String("out", "bench/WATCH.md", "Markdown results file")
 	bin := flag.String("bin", "", "mycompose binary (default: go build ./cmd/mycompose)")
 	flag.Parse()
-	if *bin == "" {
+	if *bin != "" {
+		abs, err := filepath.Abs(*bin)
+		check(err)
+		*bin = abs
+	} else {
 		dir, err := os.MkdirTemp("", "watchlat")
 		check(err)
 		defer os.RemoveAll(dir)

@@ -89,11 +89,14 @@ func watchLoop(ctx context.Context, deps *Deps, g *globalOptions, p *project.Pro
 		return err
 	}
 	defer eng.Close()
+	// The converge after the build must not build again (up --build --watch).
+	noBuild := *g
+	noBuild.build = buildFlags{Never: true}
 	rebuild := func(ctx context.Context, svc string) error {
 		if _, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Services: []string{svc}, Force: true}, o.Quiet); err != nil {
 			return err
 		}
-		return converge(ctx, deps, g, p, convergence.UpOptions{Services: []string{svc}})
+		return converge(ctx, deps, &noBuild, p, convergence.UpOptions{Services: []string{svc}})
 	}
 	return watch.Run(ctx, watch.Options{Project: p, Services: services, Engine: eng,
 		Events: watchEvents(deps, g), Rebuild: rebuild, Prune: o.Prune})

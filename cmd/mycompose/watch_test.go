@@ -360,9 +360,9 @@ func TestWatchSyncReliability(t *testing.T) {
 		if files < 1000 {
 			t.Errorf("the batches carried %d files, want 1000 at least", files)
 		}
-		// A batch closes 20ms after the last event or 1s after the first:
-		// a burst makes one batch per second it lasts (plus one when the
-		// writer was descheduled for more than 20ms), never one per file.
+		// A burst's batch closes 100ms after its last event or 1s after
+		// its first: one batch per second it lasts (plus one when the
+		// writer was descheduled for longer), never one per file.
 		if limit := 2 + int(wrote/time.Second); batches > limit {
 			t.Errorf("a burst written in %v took %d batches, want at most %d", wrote, batches, limit)
 		}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
-	"github.com/mycompose/mycompose/project"
 )
 
 // apply plans a batch and carries it out: syncs, restarts and execs
@@ -29,7 +28,7 @@ func (w *watcher) apply(ctx context.Context, changes map[string]Op) {
 		}
 		if !listed {
 			var err error
-			if cs, err = w.o.Engine.ListContainers(ctx, w.o.Project.Name); err != nil {
+			if cs, err = w.containers(ctx); err != nil {
 				w.emit(work.Service, "Error", fmt.Sprintf("list containers: %v", err))
 				return
 			}
@@ -59,13 +58,32 @@ func exists(p string) bool {
 	return err == nil
 }
 
+// containers returns the project's running containers: from the cache
+// the engine's events keep, else from a list.
+func (w *watcher) containers(ctx context.Context) ([]convergence.Container, error) {
+	if !w.live {
+		return w.o.Engine.ListContainers(ctx, w.o.Project.Name)
+	}
+	cs := make([]convergence.Container, 0, len(w.running))
+	for _, c := range w.running {
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
 // forget drops the service's containers that are not running from the
 // up-to-date set: they miss this batch, and need a full sync when they
 // start again.
 func (w *watcher) forget(cs []convergence.Container, service string) {
+	running := map[string]bool{}
 	for _, c := range cs {
-		if c.Labels[project.LabelService] == service && c.State != "running" {
-			delete(w.upToDate, c.ID)
+		if c.State == "running" {
+			running[c.ID] = true
+		}
+	}
+	for id, svc := range w.upToDate {
+		if svc == service && !running[id] {
+			delete(w.upToDate, id)
 		}
 	}
 }
@@ -99,12 +117,16 @@ func (w *watcher) sync(ctx context.Context, work Work, cs []convergence.Containe
 	wg.Wait()
 	var names, failed []string
 	for i, c := range cs {
+		if errors.Is(errs[i], convergence.ErrNotFound) {
+			delete(w.running, c.ID) // removed meanwhile (scale down, recreate)
+			continue
+		}
 		if errs[i] != nil {
 			delete(w.upToDate, c.ID)
 			failed = append(failed, fmt.Sprintf("%s: %v", c.Name, errs[i]))
 			continue
 		}
-		w.upToDate[c.ID] = true
+		w.upToDate[c.ID] = work.Service
 		names = append(names, c.Name)
 	}
 	if len(failed) > 0 {

@@ -145,6 +145,9 @@ func TestApplyBatch(t *testing.T) {
 				Events: func(e convergence.Event) { events = append(events, e.Status) }}, rules)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			if err := w.start(ctx); err != nil {
+				t.Fatal(err)
+			}
 			w.apply(ctx, map[string]Op{filepath.Join(dir, "src", "a.txt"): OpChange, filepath.Join(dir, "src", "gone"): OpChange})
 			want := []string{"exec p-web-1 reload", "exec p-web-2 reload"}
 			if withHelper {
@@ -162,8 +165,8 @@ func TestApplyBatch(t *testing.T) {
 					t.Errorf("%s:/app/a.txt = %q, want content A with mode 640", id, got)
 				}
 			}
-			if strings.Join(events, ",") != "Synced,Executed" {
-				t.Errorf("events %v, want Synced then Executed", events)
+			if strings.Join(events, ",") != "Watching,Synced,Executed" {
+				t.Errorf("events %v, want Watching, Synced, Executed", events)
 			}
 		})
 	}

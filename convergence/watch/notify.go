@@ -26,6 +26,13 @@ const (
 	DefaultMaxDelay = time.Second
 )
 
+// A batch of burstSize paths or more is a burst: its quiet period is
+// burstQuietFactor times longer.
+const (
+	burstSize        = 16
+	burstQuietFactor = 5
+)
+
 // notifier watches the rules' paths recursively and delivers batches of
 // changed host paths.
 type notifier struct {
@@ -138,7 +145,14 @@ func (n *notifier) run(ctx context.Context, overflow func(error)) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	arm := func() {
-		deadline := last.Add(n.quiet)
+		quiet := n.quiet
+		if len(batch) >= burstSize {
+			// A burst in progress: wait a little longer for its
+			// stragglers (a writer descheduled on a busy machine) so that
+			// it stays one batch. A save is a few events and never waits.
+			quiet *= burstQuietFactor
+		}
+		deadline := last.Add(quiet)
 		if max := first.Add(n.maxDelay); max.Before(deadline) {
 			deadline = max
 		}

@@ -116,11 +116,16 @@ func Run(ctx context.Context, o Options) error {
 				evs = nil
 				continue
 			}
-			if ev.Action == "start" {
+			switch ev.Action {
+			case "start":
+				w.running[ev.ID] = convergence.Container{ID: ev.ID, Name: ev.Name(), State: "running", Labels: ev.Attributes}
 				w.started(ctx, ev)
+			case "die", "destroy":
+				delete(w.running, ev.ID)
 			}
 		case err := <-evErrs:
 			evErrs = nil
+			w.live = false
 			if ctx.Err() == nil {
 				w.emit("", "Warning", fmt.Sprintf("engine events ended (%v): containers started from now on are not synced", err))
 			}
@@ -140,8 +145,14 @@ type watcher struct {
 	o        Options
 	rules    []*rule
 	services []string
-	// upToDate are the containers that have every change synced so far.
-	upToDate map[string]bool
+	// upToDate are the containers (ID -> service) that have every change
+	// synced so far.
+	upToDate map[string]string
+	// running are the project's running containers, listed at the start
+	// and kept current by the engine's events while live (else each batch
+	// lists them): a batch needs no engine round trip before its sync.
+	running map[string]convergence.Container
+	live    bool
 	// dirty are the sync rules that have synced something since the start:
 	// a container that starts later needs their whole path.
 	dirty map[*rule]bool
@@ -152,7 +163,7 @@ type watcher struct {
 }
 
 func newWatcher(o Options, rules []*rule) *watcher {
-	w := &watcher{o: o, rules: rules, upToDate: map[string]bool{}, dirty: map[*rule]bool{}, helpers: map[string]*helper{}}
+	w := &watcher{o: o, rules: rules, upToDate: map[string]string{}, running: map[string]convergence.Container{}, live: true, dirty: map[*rule]bool{}, helpers: map[string]*helper{}}
 	for _, r := range rules {
 		if len(w.services) == 0 || w.services[len(w.services)-1] != r.Service {
 			w.services = append(w.services, r.Service)
@@ -180,7 +191,8 @@ func (w *watcher) start(ctx context.Context) error {
 	}
 	for _, c := range cs {
 		if c.State == "running" {
-			w.upToDate[c.ID] = true
+			w.upToDate[c.ID] = c.Labels[project.LabelService]
+			w.running[c.ID] = c
 		}
 	}
 	for _, svc := range w.services {
@@ -231,7 +243,7 @@ func replicas(cs []convergence.Container, service string) []convergence.Containe
 // asks for an initial sync).
 func (w *watcher) started(ctx context.Context, ev convergence.ContainerEvent) {
 	svc := ev.Service()
-	if w.upToDate[ev.ID] || ev.Attributes[project.LabelOneOff] == project.OneOffTrue || !contains(w.services, svc) {
+	if _, ok := w.upToDate[ev.ID]; ok || ev.Attributes[project.LabelOneOff] == project.OneOffTrue || !contains(w.services, svc) {
 		return
 	}
 	var rules []*rule
@@ -240,7 +252,7 @@ func (w *watcher) started(ctx context.Context, ev convergence.ContainerEvent) {
 			rules = append(rules, r)
 		}
 	}
-	w.upToDate[ev.ID] = true
+	w.upToDate[ev.ID] = svc
 	if w.syncs(svc) {
 		w.helperFor(ctx, ev.ID)
 	}
