@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -132,8 +131,7 @@ func watchEvents(deps *Deps, g *globalOptions) func(convergence.Event) {
 	var mu sync.Mutex
 	switch g.progressMode(deps) {
 	case progressJSON:
-		p := &jsonProgress{enc: json.NewEncoder(deps.Stderr)}
-		return func(e convergence.Event) { mu.Lock(); defer mu.Unlock(); p.event(e) }
+		return newProgress(deps, progressJSON, false, viewSpec{}).event
 	case progressQuiet:
 		return func(e convergence.Event) {
 			if e.Status == "Error" {
