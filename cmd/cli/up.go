@@ -111,7 +111,7 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 		Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
 	}
 	if o.Watch {
-		return upWatching(ctx, deps, g, p, args, o, func(converged func()) error {
+		return upWatching(ctx, deps, g, p, args, func(converged func()) error {
 			o.converged = converged
 			return upAttached(ctx, deps, g, p, opts, o, args)
 		})

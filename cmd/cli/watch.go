@@ -103,7 +103,7 @@ func watchLoop(ctx context.Context, deps *Deps, g *globalOptions, p *project.Pro
 
 // upWatching runs an attached up and, once it has converged, a watch of
 // the services; Ctrl-C ends both (the up stops the containers as usual).
-func upWatching(ctx context.Context, deps *Deps, g *globalOptions, p *project.Project, args []string, o *upOptions,
+func upWatching(ctx context.Context, deps *Deps, g *globalOptions, p *project.Project, args []string,
 	up func(converged func()) error) error {
 	services, err := watchedServices(p, args)
 	if err != nil {
