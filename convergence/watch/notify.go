@@ -3,11 +3,13 @@ package watch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -106,7 +108,10 @@ func (n *notifier) addTree(dir string, seen map[string]bool) error {
 		}
 		seen[p] = true
 		if err := n.w.Add(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+			if errors.Is(err, syscall.ENOSPC) {
+				return fmt.Errorf("watch %s: the kernel's inotify watch limit is reached: raise it (sysctl fs.inotify.max_user_watches=524288) or ignore more directories: %w", p, err)
+			}
+			return fmt.Errorf("watch %s: %w", p, err)
 		}
 		return nil
 	})
@@ -137,7 +142,8 @@ func (n *notifier) relevant(p string) bool {
 }
 
 // run reads file events until ctx is done, batching them. overflow is
-// called when the kernel dropped events (the caller resyncs everything).
+// called when the kernel dropped events or a new directory could not be
+// watched (the caller says so and resyncs everything).
 func (n *notifier) run(ctx context.Context, overflow func(error)) {
 	defer n.w.Close()
 	batch := map[string]Op{}
@@ -177,7 +183,9 @@ func (n *notifier) run(ctx context.Context, overflow func(error)) {
 				// before the watch was in place) before anything else.
 				if info, err := os.Lstat(ev.Name); err == nil && info.IsDir() && !n.skipDir(ev.Name) {
 					clear(seen)
-					n.addTree(ev.Name, seen)
+					if err := n.addTree(ev.Name, seen); err != nil {
+						overflow(err)
+					}
 				}
 			}
 			if !n.relevant(ev.Name) {

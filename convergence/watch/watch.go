@@ -99,7 +99,7 @@ func Run(ctx context.Context, o Options) error {
 	defer cancel()
 	evs, evErrs := o.Engine.Events(ctx, o.Project.Name)
 	go n.run(ctx, func(err error) {
-		w.emit("", "Warning", fmt.Sprintf("file events lost (%v): syncing everything again", err))
+		w.emit("", "Warning", fmt.Sprintf("file events may be missing (%v): syncing everything again", err))
 		n.everything()
 	})
 	if err := w.start(ctx); err != nil {
