@@ -41,6 +41,9 @@ type Options struct {
 	// configs are kept (Service.Swarm, Project.Swarm), and the keys Swarm
 	// cannot honour are refused.
 	Swarm bool
+	// DigestKey keys the digests that containers keep in their
+	// io.mycompose.config label (Project.DigestKey); see DigestKey().
+	DigestKey []byte
 }
 
 // Load loads, interpolates, merges, validates and converts the project.

@@ -37,6 +37,10 @@ type Project struct {
 	Warnings []string
 	// Swarm holds secrets and configs when loaded in Swarm mode, else nil.
 	Swarm *SwarmProject
+	// DigestKey keys the digests of LabelConfig (see ConfigRecord): a
+	// per-user random secret, so that labels cannot be used to guess
+	// values offline. Empty: the label keeps field names only.
+	DigestKey []byte
 }
 
 // Service is the desired state of one compose service.
@@ -46,8 +50,9 @@ type Service struct {
 	Replicas int
 	// ConfigHash is the Docker Compose config hash of the service definition.
 	ConfigHash string
-	// Config is the JSON the hash is computed from; containers keep it in
-	// LabelConfig so that a recreate can name the fields that changed.
+	// Config is the JSON the hash is computed from. It holds values
+	// (environment included) and is never written out: containers keep
+	// keyed digests of its fields in LabelConfig (see ConfigRecord).
 	Config []byte
 	// ContainerName is the fixed container name from `container_name:`, or "".
 	ContainerName string
@@ -188,6 +193,9 @@ type ContainerFile struct {
 	Content    []byte
 	UID, GID   int
 	Mode       uint32
+	// Digest is the keyed digest of Content (Project.DigestKey), recorded
+	// so that a rotated secret recreates the containers that use it.
+	Digest string
 }
 
 // Healthcheck mirrors the engine's healthcheck config. Durations are in

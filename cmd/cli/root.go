@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -84,6 +85,19 @@ type globalOptions struct {
 	pull pullFlags
 	// build holds up's --build and --no-build for converge.
 	build buildFlags
+	// key is the digest key of container labels, read once (see digestKey).
+	key struct {
+		once  sync.Once
+		value []byte
+		err   error
+	}
+}
+
+// digestKey reads (or creates) the per-user key of label digests once. On
+// failure labels keep field names only, and load says why.
+func (g *globalOptions) digestKey(deps *Deps) ([]byte, error) {
+	g.key.once.Do(func() { g.key.value, g.key.err = loader.DigestKey(deps.Environ) })
+	return g.key.value, g.key.err
 }
 
 // NewRootCommand builds the command tree.
@@ -170,10 +184,11 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 
 // loaderOptions turns the global flags into loader options.
 func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
+	key, _ := g.digestKey(deps)
 	return loader.Options{
 		Files: g.Files, ProjectName: g.ProjectName, ProjectDirectory: g.ProjectDirectory,
 		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
-		Swarm: g.Swarm,
+		Swarm: g.Swarm, DigestKey: key,
 	}
 }
 
@@ -185,6 +200,9 @@ func (g *globalOptions) load(ctx context.Context, deps *Deps) (*project.Project,
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", w)
+	}
+	if _, err := g.digestKey(deps); err != nil {
+		fmt.Fprintf(deps.Stderr, "WARN[0000] %v: a rotated secret or config is not noticed and recreates are explained less precisely\n", err)
 	}
 	return p, nil
 }

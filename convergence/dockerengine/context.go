@@ -14,6 +14,8 @@ import (
 	"github.com/docker/cli/cli/context/docker"
 	"github.com/docker/cli/cli/context/store"
 	"github.com/docker/docker/client"
+
+	"github.com/mycompose/mycompose/convergence/hostfiles"
 )
 
 // Environment variables that choose the engine, as with the docker CLI.
@@ -131,7 +133,13 @@ func Open(sel Selection) (*Engine, error) {
 	if err == nil {
 		var cli *client.Client
 		if cli, err = client.NewClientWithOpts(opts...); err == nil {
-			return &Engine{cli: cli, endpoint: r.Host, source: r.Why()}, nil
+			e := &Engine{cli: cli, endpoint: r.Host, source: r.Why()}
+			if strings.HasPrefix(r.Host, "unix://") {
+				// A local engine sees this host's files: secrets and
+				// configs are bind-mounted from a private tmpfs directory.
+				e.files = hostfiles.New(sel.Environ)
+			}
+			return e, nil
 		}
 	}
 	return nil, fmt.Errorf("configure Docker engine client for %s: %w", r, err)
