@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSecurityCpDoesNotWriteThroughLinks performs the two-step attack on
@@ -52,5 +56,150 @@ func TestSecurityCpDoesNotWriteThroughLinks(t *testing.T) {
 	h.ok("cp", "app:/data/x", "one")
 	if data, _ := os.ReadFile(victim); string(data) != "precious\n" {
 		t.Fatalf("cp onto a host link wrote through it: %q", data)
+	}
+}
+
+// Secret values of the secretsafe fixture.
+const (
+	envFileSecret = "envfile-secret-71b2" // environment, from env_file
+	fileSecret    = "file-secret-5e8d"    // secret db_pw, file:
+	envSecret     = "env-secret-a4d0"     // secret token, environment:
+)
+
+func secretsafe(t *testing.T) *harness {
+	h := newHarness(t, "secretsafe")
+	h.env = []string{"TOKEN_VALUE=" + envSecret}
+	return h
+}
+
+// TestSecurityNoSecretInLabelsOrEvents: after up, no environment or secret
+// value appears in the containers' labels, in the engine's events or in
+// `ps --format json`; --dry-run still names the environment key that
+// changed.
+func TestSecurityNoSecretInLabelsOrEvents(t *testing.T) {
+	h := secretsafe(t)
+	since := time.Now().Add(-time.Second).Unix()
+	h.ok("up", "-d")
+	until := time.Now().Add(time.Second).Unix()
+	c := h.project + "-app-1"
+	labels := docker(t, "inspect", "--format", "{{json .Config.Labels}}", c)
+	whole := docker(t, "inspect", c)
+	events := docker(t, "events", "--since", fmt.Sprint(since), "--until", fmt.Sprint(until),
+		"--filter", "label=com.docker.compose.project="+h.project, "--format", "{{json .}}")
+	ps := h.ok("ps", "--format", "json").stdout
+	if !strings.Contains(events, c) || !strings.Contains(ps, c) || !strings.Contains(labels, "environment.DB_PASSWORD") {
+		t.Fatalf("nothing to check:\nevents: %s\nps: %s\nlabels: %s", events, ps, labels)
+	}
+	for what, out := range map[string]string{"labels": labels, "events": events, "ps --format json": ps} {
+		for _, v := range []string{envFileSecret, fileSecret, envSecret} {
+			if strings.Contains(out, v) {
+				t.Errorf("%s shows the value %q", what, v)
+			}
+		}
+	}
+	// The container's own environment holds DB_PASSWORD by definition;
+	// the secrets' values appear nowhere in inspect.
+	for _, v := range []string{fileSecret, envSecret} {
+		if strings.Contains(whole, v) {
+			t.Errorf("docker inspect shows the secret value %q", v)
+		}
+	}
+	env := filepath.Join(h.dir, "app.env")
+	if err := os.WriteFile(env, []byte("DB_PASSWORD=rotated-value-0c1d\nMODE=prod\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := h.ok("--dry-run", "up", "-d")
+	if want := "recreate container " + c + " (environment.DB_PASSWORD changed)"; !strings.Contains(r.stdout, want) {
+		t.Errorf("dry run:\n%s\nwant %q", r.stdout, want)
+	}
+	if strings.Contains(r.stdout+r.stderr, "rotated-value") {
+		t.Error("--dry-run prints the value")
+	}
+}
+
+// TestSecuritySecretsOutOfTheLayer: secrets and configs of a read_only
+// service are readable with their owner and mode, are not in the
+// container's writable layer (docker diff, docker commit + save), and are
+// gone from the host after down.
+func TestSecuritySecretsOutOfTheLayer(t *testing.T) {
+	h := secretsafe(t)
+	h.ok("up", "-d")
+	c := h.project + "-app-1"
+	read := func(args ...string) string {
+		return strings.TrimSpace(docker(t, append([]string{"exec"}, append(args[:len(args)-1:len(args)-1], c, "cat", args[len(args)-1])...)...))
+	}
+	if got := read("-u", "1000", "/run/secrets/db_pw"); got != fileSecret {
+		t.Errorf("db_pw = %q", got)
+	}
+	if got := read("/run/secrets/token"); got != envSecret {
+		t.Errorf("token = %q", got)
+	}
+	if got := read("/etc/app/app.conf"); got != "conf-content-9c3f" {
+		t.Errorf("config = %q", got)
+	}
+	if got := strings.TrimSpace(docker(t, "exec", c, "stat", "-c", "%u %g %a", "/run/secrets/db_pw")); got != "1000 1001 400" {
+		t.Errorf("db_pw owner and mode = %q", got)
+	}
+	if out, err := exec.Command("docker", "exec", "-u", "2000", c, "cat", "/run/secrets/db_pw").CombinedOutput(); err == nil {
+		t.Errorf("another user read the 0400 secret: %s", out)
+	}
+	// docker diff lists the mount points the engine creates for any bind
+	// mount (empty files); their content must not be in the layer.
+	img := "mycompose-test/" + h.project + ":committed"
+	docker(t, "commit", c, img)
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", img).Run() })
+	sizes := docker(t, "run", "--rm", "--entrypoint", "stat", img, "-c", "%n %s", "/run/secrets/db_pw", "/run/secrets/token", "/etc/app/app.conf")
+	if want := "/run/secrets/db_pw 0\n/run/secrets/token 0\n/etc/app/app.conf 0\n"; sizes != want {
+		t.Errorf("the committed image holds content at the secrets' paths:\n%s", sizes)
+	}
+	saved, err := exec.Command("docker", "save", img).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (The image keeps the container's environment, DB_PASSWORD included,
+	// as any committed image does; labels hold no value.)
+	for _, v := range []string{fileSecret, envSecret} {
+		if bytes.Contains(saved, []byte(v)) {
+			t.Errorf("the committed image holds the secret %q", v)
+		}
+	}
+	base := filepath.Join(secretsBase(), h.project)
+	if entries, err := os.ReadDir(base); err != nil || len(entries) != 1 {
+		t.Fatalf("host secrets directory %s: %v %v", base, entries, err)
+	}
+	h.ok("down")
+	if _, err := os.Stat(base); !os.IsNotExist(err) {
+		out, _ := exec.Command("find", base).Output()
+		t.Errorf("down left secrets on the host: %v\n%s", err, out)
+	}
+}
+
+// TestSecurityRotatedSecretRecreates: new content of a file secret
+// recreates the container that uses it, --dry-run names the secret, and the
+// new content is what the container reads.
+func TestSecurityRotatedSecretRecreates(t *testing.T) {
+	h := secretsafe(t)
+	h.ok("up", "-d")
+	c := h.project + "-app-1"
+	before := h.containers()[c].ID
+	if r := h.ok("--dry-run", "up", "-d"); strings.Contains(r.stdout, "recreate") {
+		t.Fatalf("nothing changed, yet:\n%s", r.stdout)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "db_pw.txt"), []byte("rotated-secret-77aa\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := h.ok("--dry-run", "up", "-d")
+	if want := "recreate container " + c + " (secret db_pw changed)"; !strings.Contains(r.stdout, want) {
+		t.Fatalf("dry run:\n%s\nwant %q", r.stdout, want)
+	}
+	h.ok("up", "-d")
+	if h.containers()[c].ID == before {
+		t.Fatal("the container was not recreated")
+	}
+	if got := strings.TrimSpace(docker(t, "exec", c, "cat", "/run/secrets/db_pw")); got != "rotated-secret-77aa" {
+		t.Errorf("after rotation the container reads %q", got)
+	}
+	if r := h.ok("--dry-run", "up", "-d"); strings.Contains(r.stdout, "recreate") {
+		t.Errorf("converged, yet:\n%s", r.stdout)
 	}
 }

@@ -103,14 +103,22 @@ func (s *Store) Put(projectName string, files []project.ContainerFile) (dir stri
 		return "", nil, fmt.Errorf("secrets directory: %w", err)
 	}
 	pdir := filepath.Join(s.base, projectName)
-	if err := privateDir(pdir); err != nil {
-		return "", nil, fmt.Errorf("secrets directory: %w", err)
-	}
 	id := make([]byte, 8)
 	rand.Read(id)
 	dir = filepath.Join(pdir, hex.EncodeToString(id))
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		return "", nil, fmt.Errorf("secrets directory: %w", err)
+	for attempt := 0; ; attempt++ {
+		if err := privateDir(pdir); err != nil {
+			return "", nil, fmt.Errorf("secrets directory: %w", err)
+		}
+		err := os.Mkdir(dir, 0o700)
+		if err == nil {
+			break
+		}
+		// A concurrent Remove may have taken the emptied project
+		// directory away between the two calls.
+		if !errors.Is(err, fs.ErrNotExist) || attempt > 2 {
+			return "", nil, fmt.Errorf("secrets directory: %w", err)
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -171,7 +179,9 @@ func (s *Store) Remove(dir string) error {
 	if d, ok := s.Owns(filepath.Join(dir, "x")); !ok || d != dir {
 		return fmt.Errorf("%s is not a secrets directory of %s", dir, s.base)
 	}
-	return os.RemoveAll(dir)
+	err := os.RemoveAll(dir)
+	os.Remove(filepath.Dir(dir)) // the project's directory, once empty
+	return err
 }
 
 // Sweep removes the directories of projectName that no container uses any
