@@ -71,4 +71,3 @@ func (e *Engine) removed(id string) {
 		e.files.Remove(dir.(string))
 	}
 }
-
