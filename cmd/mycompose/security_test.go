@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -202,4 +203,73 @@ func TestSecurityRotatedSecretRecreates(t *testing.T) {
 	if r := h.ok("--dry-run", "up", "-d"); strings.Contains(r.stdout, "recreate") {
 		t.Errorf("converged, yet:\n%s", r.stdout)
 	}
+}
+
+// laughs is a "billion laughs" YAML document: nine levels of nine aliases.
+func laughs() string {
+	var b strings.Builder
+	b.WriteString("x-a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n")
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		b.WriteString("x-" + n + ": &" + n + " [*" + strings.Repeat(prev+",*", 8) + prev + "]\n")
+		prev = n
+	}
+	return b.String() + "services:\n  bomb: {image: busybox}\n"
+}
+
+// TestSecurityIncludedAliasBomb: an alias bomb reached through include: is
+// refused at once; one whose path only .env names (so that it gets past the
+// guard to compose-go) is stopped by SIGTERM within a second, without
+// having grown without bound.
+func TestSecurityIncludedAliasBomb(t *testing.T) {
+	h := newHarness(t, "security")
+	compose := "include:\n  - bomb.yaml\nservices:\n  app: {image: mycompose-test/busybox:latest}\n"
+	os.WriteFile(filepath.Join(h.dir, "compose.yaml"), []byte(compose), 0o644)
+	os.WriteFile(filepath.Join(h.dir, "bomb.yaml"), []byte(laughs()), 0o644)
+	start := time.Now()
+	h.fails("bomb.yaml", "config")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refusing the included bomb took %v", d)
+	}
+
+	os.WriteFile(filepath.Join(h.dir, "compose.yaml"), []byte(strings.Replace(compose, "bomb.yaml", "${INC}", 1)), 0o644)
+	os.WriteFile(filepath.Join(h.dir, ".env"), []byte("INC=bomb.yaml\n"), 0o644)
+	s := h.spawn("config")
+	time.Sleep(700 * time.Millisecond)
+	select {
+	case <-s.done:
+		out, errs := s.output()
+		t.Fatalf("the load finished before the signal (exit %d): nothing to interrupt\n%s\n%s", s.code, out, errs)
+	default:
+	}
+	rss := vmHWM(s.cmd.Process.Pid)
+	s.signal(syscall.SIGTERM)
+	start = time.Now()
+	code := s.exit(5 * time.Second)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("SIGTERM stopped the load after %v, want under a second", d)
+	}
+	if code != 130 {
+		t.Errorf("exit code %d, want 130", code)
+	}
+	if rss > 2<<30 {
+		t.Errorf("peak memory %d MiB before the signal", rss>>20)
+	}
+	t.Logf("stopped after %v; peak memory %d MiB", time.Since(start), rss>>20)
+}
+
+// vmHWM is a process's peak resident memory in bytes (0 if unknown).
+func vmHWM(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }
