@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,5 +84,30 @@ func TestLoadStopsOnCancel(t *testing.T) {
 	_, err := whileLoading(ctx, func() (int, error) { <-block; return 1, nil })
 	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
+	}
+}
+
+// TestEnvExpansionBombCapped: a .env whose lines each repeat the previous
+// variable is refused before compose-go expands it.
+func TestEnvExpansionBombCapped(t *testing.T) {
+	var env strings.Builder
+	env.WriteString("A0=" + strings.Repeat("x", 100) + "\n")
+	for i := 1; i < 30; i++ {
+		fmt.Fprintf(&env, "A%d=${A%d}${A%d}${A%d}${A%d}\n", i, i-1, i-1, i-1, i-1)
+	}
+	dir := inlineDir(t, "services:\n  app: {image: busybox}\n", map[string]string{".env": env.String()})
+	start := time.Now()
+	_, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{}})
+	if err == nil || !strings.Contains(err.Error(), ".env:") || !strings.Contains(err.Error(), "capped") {
+		t.Fatalf("err = %v, want the .env bomb refused", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	// Ordinary references are fine.
+	dir = inlineDir(t, "services:\n  app: {image: \"busybox:${TAG}\"}\n", map[string]string{".env": "V=1\nTAG=${V}.${V}\n"})
+	p, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{}})
+	if err != nil || p.Services[0].Container.Image != "busybox:1.1" {
+		t.Fatalf("ordinary .env: %v", err)
 	}
 }
