@@ -111,3 +111,25 @@ func TestEnvExpansionBombCapped(t *testing.T) {
 		t.Fatalf("ordinary .env: %v", err)
 	}
 }
+
+// TestFileSourcesReadOnlyWhenAsked: without ReadFiles (ps, config,
+// completion) a file: secret is checked, not read.
+func TestFileSourcesReadOnlyWhenAsked(t *testing.T) {
+	dir := inlineDir(t, "services:\n  app:\n    image: busybox\n    secrets: [s]\nsecrets:\n  s: {file: ./s.txt}\n", map[string]string{"s.txt": "value"})
+	os.Chmod(filepath.Join(dir, "s.txt"), 0o000)
+	if os.Geteuid() != 0 {
+		// An unreadable file proves it was not read.
+		if _, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{}}); err != nil {
+			t.Fatalf("an unreadable secret file was read: %v", err)
+		}
+	}
+	os.Chmod(filepath.Join(dir, "s.txt"), 0o644)
+	p, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{}})
+	if err != nil || p.Services[0].Container.Files[0].Content != nil {
+		t.Fatalf("content read without ReadFiles: %v", err)
+	}
+	p, err = Load(context.Background(), Options{WorkDir: dir, Environ: []string{}, ReadFiles: true, DigestKey: []byte("k")})
+	if err != nil || string(p.Services[0].Container.Files[0].Content) != "value" || p.Services[0].Container.Files[0].Digest == "" {
+		t.Fatalf("ReadFiles: %+v %v", p.Services[0].Container.Files, err)
+	}
+}

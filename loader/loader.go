@@ -39,6 +39,10 @@ type Options struct {
 	// configs are kept (Service.Swarm, Project.Swarm), and the keys Swarm
 	// cannot honour are refused.
 	Swarm bool
+	// ReadFiles reads the content of secrets' and configs' file: sources
+	// (commands that create containers set it); otherwise they are only
+	// checked, and ContainerFile.Content stays nil for them.
+	ReadFiles bool
 	// DigestKey keys the digests that containers keep in their
 	// io.mycompose.config label (Project.DigestKey); see DigestKey().
 	DigestKey []byte

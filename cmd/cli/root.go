@@ -85,6 +85,9 @@ type globalOptions struct {
 	pull pullFlags
 	// build holds up's --build and --no-build for converge.
 	build buildFlags
+	// readFiles makes the loader read secrets' and configs' files: only
+	// the commands that create containers do (see createsContainers).
+	readFiles bool
 	// key is the digest key of container labels, read once (see digestKey).
 	key struct {
 		once  sync.Once
@@ -92,6 +95,10 @@ type globalOptions struct {
 		err   error
 	}
 }
+
+// createsContainers are the commands that write secrets and configs into
+// containers: only they read the content of file: sources.
+var createsContainers = map[string]bool{"up": true, "create": true, "scale": true, "run": true}
 
 // digestKey reads (or creates) the per-user key of label digests once. On
 // failure labels keep field names only, and load says why.
@@ -134,11 +141,12 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	f.BoolVar(&g.Swarm, "swarm", false, "deploy the project as a Swarm stack on the manager named by -H/DOCKER_HOST")
 	f.StringVar(&g.Ansi, "ansi", "", "control characters: never, always or auto (default: COMPOSE_ANSI, else auto)")
 	f.IntVar(&g.Parallel, "parallel", 0, "how many engine operations run at once, -1 for no limit (default: COMPOSE_PARALLEL_LIMIT, else 16)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if g.Parallel < -1 {
 			return usageError{fmt.Errorf("invalid --parallel %d: use a positive number, or -1 for no limit", g.Parallel)}
 		}
 		deps.parallel = g.Parallel
+		g.readFiles = createsContainers[cmd.Name()]
 		return g.validateOutputFlags(deps)
 	}
 	root.AddCommand(
@@ -188,7 +196,7 @@ func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
 	return loader.Options{
 		Files: g.Files, ProjectName: g.ProjectName, ProjectDirectory: g.ProjectDirectory,
 		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
-		Swarm: g.Swarm, DigestKey: key,
+		Swarm: g.Swarm, DigestKey: key, ReadFiles: g.readFiles,
 	}
 }
 
