@@ -273,3 +273,23 @@ func vmHWM(pid int) int64 {
 	}
 	return 0
 }
+
+// TestSecurityCopyFallback: with MYCOMPOSE_SECRETS_DELIVERY=copy (a remote
+// engine behind a unix socket) secrets are copied in with their owner and
+// mode, nothing is kept on the host, and a read_only service is refused
+// with a message that says why.
+func TestSecurityCopyFallback(t *testing.T) {
+	h := newHarness(t, "secrets")
+	h.env = []string{"TOKEN_VALUE=s3cr3t-from-env", "MYCOMPOSE_SECRETS_DELIVERY=copy"}
+	h.ok("up", "-d")
+	c := h.project + "-app-1"
+	if got := strings.TrimSpace(docker(t, "exec", c, "stat", "-c", "%u %g %a", "/run/secrets/token")); got != "1000 1001 400" {
+		t.Errorf("copied token owner and mode = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(secretsBase(), h.project)); !os.IsNotExist(err) {
+		t.Errorf("copy mode kept files on the host: %v", err)
+	}
+	ro := secretsafe(t)
+	ro.env = append(ro.env, "MYCOMPOSE_SECRETS_DELIVERY=copy")
+	ro.fails("read_only service can receive secrets and configs only from a local engine", "up", "-d")
+}
