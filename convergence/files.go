@@ -11,11 +11,25 @@ import (
 	"github.com/mycompose/mycompose/project"
 )
 
+// FileDeliverer is implemented by engines that deliver a container's
+// secrets and configs (ContainerSpec.Files) themselves when they create it:
+// the Docker adapter on a local engine bind-mounts them read-only from a
+// private tmpfs directory of the host, so they never enter the container's
+// writable layer.
+type FileDeliverer interface {
+	DeliversFiles() bool
+}
+
 // writeFiles copies a container's secrets and configs into it with their
-// owner and mode, in one tar stream built in memory (never a temporary file
-// on the host). It runs after create and before start.
+// owner and mode, in one tar stream built in memory, when the engine does
+// not deliver them itself (a remote engine). It runs after create and
+// before start. The copy lands in the container's writable layer, and a
+// read_only container refuses it: docs/security.md says so.
 func (r *applyRun) writeFiles(a *Action, id string, files []project.ContainerFile) error {
 	if len(files) == 0 {
+		return nil
+	}
+	if d, ok := r.x.Engine.(FileDeliverer); ok && d.DeliversFiles() {
 		return nil
 	}
 	stream, err := filesTar(files)
@@ -27,7 +41,11 @@ func (r *applyRun) writeFiles(a *Action, id string, files []project.ContainerFil
 	})
 	if err != nil {
 		// Name the files, never their content.
-		return fmt.Errorf("container %q: write %s: %w", a.Name, fileNames(files), err)
+		hint := ""
+		if a.Create != nil && a.Create.Spec.ReadOnly {
+			hint = " (a read_only service can receive secrets and configs only from a local engine, which bind-mounts them)"
+		}
+		return fmt.Errorf("container %q: write %s%s: %w", a.Name, fileNames(files), hint, err)
 	}
 	return nil
 }

@@ -320,12 +320,9 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 	}
 	var why []string
 	if c.Labels[project.LabelConfigHash] != svc.ConfigHash {
-		var fields []string
-		if old, ok := c.Labels[project.LabelConfig]; ok && len(svc.Config) > 0 {
-			fields = explainChange(old, string(svc.Config))
-		}
-		why = append(why, changeReason(fields))
+		why = append(why, changeReason(explainChange(c.Labels[project.LabelConfig], pl.p, svc)))
 	}
+	why = append(why, filesChanged(c.Labels[project.LabelConfig], pl.p, svc)...)
 	if imageID != "" {
 		current := c.Labels[project.LabelImage]
 		if current == "" {

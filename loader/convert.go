@@ -37,6 +37,7 @@ func (l *loaded) convert() (*project.Project, error) {
 		WorkingDir:  c.cp.WorkingDir,
 		ConfigFiles: append([]string(nil), c.cp.ComposeFiles...),
 		EnvFiles:    append([]string(nil), l.session.envFiles...),
+		DigestKey:   l.session.opts.DigestKey,
 	}
 	if len(p.EnvFiles) == 0 {
 		p.EnvFiles = nil

@@ -10,8 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -41,22 +39,35 @@ type Options struct {
 	// configs are kept (Service.Swarm, Project.Swarm), and the keys Swarm
 	// cannot honour are refused.
 	Swarm bool
+	// ReadFiles reads the content of secrets' and configs' file: sources
+	// (commands that create containers set it); otherwise they are only
+	// checked, and ContainerFile.Content stays nil for them.
+	ReadFiles bool
+	// DigestKey keys the digests that containers keep in their
+	// io.mycompose.config label (Project.DigestKey); see DigestKey().
+	DigestKey []byte
 }
 
 // Load loads, interpolates, merges, validates and converts the project.
 func Load(ctx context.Context, opts Options) (p *project.Project, err error) {
-	defer recoverPanic(&err)
-	l, err := load(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return l.convert()
+	return whileLoading(ctx, func() (p *project.Project, err error) {
+		defer recoverPanic(&err)
+		l, err := load(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return l.convert()
+	})
 }
 
 // Render loads like Load and marshals compose-go's normalized model ("yaml"
 // or "json") as `docker compose config` prints it. It refuses the same
 // configurations as Load, so that `config` is a faithful validator.
 func Render(ctx context.Context, opts Options, format string) (out []byte, err error) {
+	return whileLoading(ctx, func() ([]byte, error) { return renderProject(ctx, opts, format) })
+}
+
+func renderProject(ctx context.Context, opts Options, format string) (out []byte, err error) {
 	defer recoverPanic(&err)
 	if format != "yaml" && format != "json" {
 		return nil, fmt.Errorf("unsupported format %q: use yaml or json", format)
@@ -176,29 +187,6 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 		return nil, err
 	}
 	return &loaded{session: s, compose: cp, envFileKeys: fromFiles}, nil
-}
-
-// checkAliases refuses YAML aliases that contain themselves or expand
-// without bound. compose-go v2.9.1 follows aliases before yaml.v3's decoder
-// can refuse them, and recurses forever on `a: &x {<<: *x}` (a stack
-// overflow, which no recover catches) or for minutes on a "billion laughs"
-// document. A file that is not valid YAML for another reason is left to
-// compose-go, which reports it.
-func (s *session) checkAliases(files []string) error {
-	for _, f := range files {
-		if f == "-" {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if err := decodeAll(data); err != nil && (strings.Contains(err.Error(), "contains itself") || strings.Contains(err.Error(), "excessive aliasing")) {
-			line, text, _ := yamlProblem(data)
-			return &composeError{msg: fmt.Sprintf("%s:%d: %s", s.display(f), line, text), err: err}
-		}
-	}
-	return nil
 }
 
 // recoverPanic turns a panic (from compose-go or from us) into an error: a

@@ -125,12 +125,14 @@ func (s *session) projectOptions() (*cli.ProjectOptions, error) {
 		// The .env of the directory known so far (--project-directory, the
 		// first -f file's, or the cwd) may set COMPOSE_FILE...
 		s.withEnvFiles,
+		s.checkEnvExpansion,
 		cli.WithDotEnv,
 		s.withConfigFileEnv,
 		s.withDefaultConfigPath,
 		s.withStdinWorkingDir,
 		// ...then .env next to the compose file, now that we know where it is.
 		s.withEnvFiles,
+		s.checkEnvExpansion,
 		cli.WithDotEnv,
 		cli.WithDefaultProfiles(s.opts.Profiles...),
 		cli.WithName(s.opts.ProjectName),

@@ -213,7 +213,7 @@ configs:
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{"TOKEN=from-env"}})
+	p, err := Load(context.Background(), Options{WorkDir: dir, Environ: []string{"TOKEN=from-env"}, ReadFiles: true})
 	if err != nil {
 		t.Fatal(err)
 	}

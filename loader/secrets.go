@@ -1,6 +1,8 @@
 package loader
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path"
 	"strconv"
@@ -69,9 +71,15 @@ func (c *converter) fileContent(svc string, at []string, kind, name string, top 
 	case top.Content != "" || top.Environment != "":
 		return []byte(top.Content), true
 	case top.File != "":
-		data, err := os.ReadFile(top.File)
+		// Only the commands that create containers read the content (to
+		// write it and to notice a rotation); the others check the file.
+		read := statSourceFile
+		if c.l.session.opts.ReadFiles {
+			read = readSourceFile
+		}
+		data, err := read(top.File)
 		if err != nil {
-			c.serviceRefuse(svc, at, "%s %q: cannot read %s: %v", kind, name, top.File, err)
+			c.serviceRefuse(svc, at, "%s %q: %v", kind, name, err)
 			return nil, false
 		}
 		return data, true
@@ -82,6 +90,9 @@ func (c *converter) fileContent(svc string, at []string, kind, name string, top 
 
 func (c *converter) fileRef(svc, kind, name, target string, ref types.FileReferenceConfig, content []byte) project.ContainerFile {
 	f := project.ContainerFile{Kind: kind, Name: name, Path: target, Content: content, Mode: defaultMode}
+	if content != nil {
+		f.Digest = project.Digest(c.l.session.opts.DigestKey, content)
+	}
 	if ref.Mode != nil {
 		f.Mode = uint32(*ref.Mode)
 	}
@@ -101,4 +112,52 @@ func (c *converter) fileRef(svc, kind, name, target string, ref types.FileRefere
 		*id.into = n
 	}
 	return f
+}
+
+// maxSourceFile bounds a secret's or config's file: they are small by
+// nature, and each is held in memory and copied per container.
+const maxSourceFile = 1 << 20
+
+// statSourceFile checks, without reading it, that a secret's or config's
+// file is one readSourceFile accepts; its content is nil.
+func statSourceFile(name string) ([]byte, error) {
+	info, err := os.Stat(name)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %s: %w", name, pathErr(err))
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (%s): use a file", name, info.Mode().Type())
+	case info.Size() > maxSourceFile:
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d a secret or config may have", name, info.Size(), maxSourceFile)
+	}
+	return nil, nil
+}
+
+// readSourceFile reads a secret's or config's file: a regular file (a
+// symlink to one is fine) of at most maxSourceFile bytes, so that a FIFO,
+// a device or /dev/zero cannot hang or exhaust the loader.
+func readSourceFile(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|nonBlock, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, pathErr(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s): use a file", name, info.Mode().Type())
+	}
+	if info.Size() > maxSourceFile {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d a secret or config may have", name, info.Size(), maxSourceFile)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSourceFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	if len(data) > maxSourceFile {
+		return nil, fmt.Errorf("%s grew past %d bytes while read", name, maxSourceFile)
+	}
+	return data, nil
 }

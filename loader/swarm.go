@@ -3,7 +3,6 @@ package loader
 import (
 	"fmt"
 	"maps"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -244,7 +243,7 @@ func (c *converter) swarmObject(section, key string, def types.FileObjectConfig)
 	}
 	switch {
 	case def.File != "":
-		data, err := os.ReadFile(def.File)
+		data, err := readSourceFile(def.File)
 		if err != nil {
 			c.refuse([]string{section, key}, "%s %q: %v", strings.TrimSuffix(section, "s"), key, err)
 		}

@@ -24,8 +24,10 @@ const (
 	LabelSlug            = "com.docker.compose.slug"
 	LabelNetwork         = "com.docker.compose.network"
 	LabelVolume          = "com.docker.compose.volume"
-	// LabelConfig is mycompose's own: the service definition the config
-	// hash was computed from, to explain recreates.
+	// LabelConfig is mycompose's own: keyed digests of the fields of the
+	// service definition and of its secrets' and configs' contents, to
+	// explain recreates and notice a rotated secret (see ConfigRecord). It
+	// never holds a value.
 	LabelConfig = "io.mycompose.config"
 )
 
@@ -55,8 +57,8 @@ func (p *Project) ContainerLabels(svc *Service, number int, imageID string) map[
 	}
 	labels[LabelVersion] = Version
 	labels[LabelDependsOn] = DependsOnLabel(svc.DependsOn)
-	if len(svc.Config) > 0 {
-		labels[LabelConfig] = string(svc.Config)
+	if rec, ok := NewConfigRecord(svc.Config, svc.Container.Files, p.DigestKey); ok {
+		labels[LabelConfig] = rec.String()
 	}
 	if imageID != "" {
 		labels[LabelImage] = imageID

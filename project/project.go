@@ -6,7 +6,11 @@
 // depend on compose-go or the Docker SDK.
 package project
 
-import "sort"
+import (
+	"path"
+	"sort"
+	"strings"
+)
 
 // Version is the tool version written to the com.docker.compose.version label.
 const Version = "0.1.0"
@@ -37,6 +41,10 @@ type Project struct {
 	Warnings []string
 	// Swarm holds secrets and configs when loaded in Swarm mode, else nil.
 	Swarm *SwarmProject
+	// DigestKey keys the digests of LabelConfig (see ConfigRecord): a
+	// per-user random secret, so that labels cannot be used to guess
+	// values offline. Empty: the label keeps field names only.
+	DigestKey []byte
 }
 
 // Service is the desired state of one compose service.
@@ -46,8 +54,9 @@ type Service struct {
 	Replicas int
 	// ConfigHash is the Docker Compose config hash of the service definition.
 	ConfigHash string
-	// Config is the JSON the hash is computed from; containers keep it in
-	// LabelConfig so that a recreate can name the fields that changed.
+	// Config is the JSON the hash is computed from. It holds values
+	// (environment included) and is never written out: containers keep
+	// keyed digests of its fields in LabelConfig (see ConfigRecord).
 	Config []byte
 	// ContainerName is the fixed container name from `container_name:`, or "".
 	ContainerName string
@@ -190,6 +199,9 @@ type ContainerFile struct {
 	Content    []byte
 	UID, GID   int
 	Mode       uint32
+	// Digest is the keyed digest of Content (Project.DigestKey), recorded
+	// so that a rotated secret recreates the containers that use it.
+	Digest string
 }
 
 // Healthcheck mirrors the engine's healthcheck config. Durations are in
@@ -356,21 +368,73 @@ func (p *Project) Network(key string) (*Network, bool) {
 	return nil, false
 }
 
-// dockerSockets are the host paths of the Docker engine's socket.
-var dockerSockets = map[string]bool{"/var/run/docker.sock": true, "/run/docker.sock": true}
+// DefaultEngineSockets are the usual host paths of the Docker engine's socket.
+var DefaultEngineSockets = []string{"/var/run/docker.sock", "/run/docker.sock"}
 
-// EngineSocketMounts returns, sorted, the services that bind-mount the
-// Docker engine's socket: such a container controls the engine, which is
-// root on the host.
-func (p *Project) EngineSocketMounts() []string {
-	var out []string
+// EngineSocketMounts returns, sorted, the services whose containers can
+// reach the engine's socket, which grants control of the engine and so root
+// on the host: a bind mount of the socket or of a directory above it (/run,
+// /var, /), directly or through volumes_from of such a service. sockets are
+// the engine's socket paths (DefaultEngineSockets are always added);
+// resolve, when set, resolves a host path's symlinks.
+func (p *Project) EngineSocketMounts(sockets []string, resolve func(string) string) []string {
+	direct := map[string]bool{}
 	for _, s := range p.Services {
 		for _, m := range s.Container.Mounts {
-			if m.Type == MountBind && dockerSockets[m.Source] {
-				out = append(out, s.Name)
+			if m.Type == MountBind && MountReachesSocket(m.Source, sockets, resolve) {
+				direct[s.Name] = true
 				break
 			}
 		}
 	}
+	// volumes_from passes mounts on, possibly through several services.
+	for changed := true; changed; {
+		changed = false
+		for _, s := range p.Services {
+			if direct[s.Name] {
+				continue
+			}
+			for _, from := range s.Container.VolumesFrom {
+				name, _, _ := strings.Cut(from, ":")
+				if direct[name] {
+					direct[s.Name], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(direct))
+	for name := range direct {
+		out = append(out, name)
+	}
+	sort.Strings(out)
 	return out
+}
+
+// MountReachesSocket reports whether a bind mount of source exposes one of
+// the engine's sockets: the socket itself or a directory above it, compared
+// cleaned and, with resolve, with symlinks resolved on both sides.
+func MountReachesSocket(source string, sockets []string, resolve func(string) string) bool {
+	if source == "" {
+		return false
+	}
+	all := append(append([]string(nil), DefaultEngineSockets...), sockets...)
+	sources := []string{path.Clean(source)}
+	if resolve != nil {
+		sources = append(sources, resolve(sources[0]))
+	}
+	for _, sock := range all {
+		socks := []string{path.Clean(sock)}
+		if resolve != nil {
+			socks = append(socks, resolve(socks[0]))
+		}
+		for _, src := range sources {
+			for _, so := range socks {
+				if src == so || src == "/" || strings.HasPrefix(so, src+"/") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

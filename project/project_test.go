@@ -72,11 +72,29 @@ func TestContainerLabels(t *testing.T) {
 }
 
 func TestEngineSocketMounts(t *testing.T) {
+	bind := func(src string) ContainerSpec {
+		return ContainerSpec{Mounts: []Mount{{Type: MountBind, Source: src, Target: "/x"}}}
+	}
 	p := &Project{Services: []Service{
-		{Name: "agent", Container: ContainerSpec{Mounts: []Mount{{Type: MountBind, Source: "/var/run/docker.sock", Target: "/var/run/docker.sock"}}}},
-		{Name: "web", Container: ContainerSpec{Mounts: []Mount{{Type: MountBind, Source: "/srv", Target: "/srv"}}}},
+		{Name: "agent", Container: bind("/var/run/docker.sock")},
+		{Name: "cleaned", Container: bind("/var/run/../run//docker.sock/")},
+		{Name: "parent", Container: bind("/run")},
+		{Name: "root", Container: bind("/")},
+		{Name: "custom", Container: bind("/srv/engine/d.sock")},
+		{Name: "linked", Container: bind("/home/me/runlink")},
+		{Name: "from", Container: ContainerSpec{VolumesFrom: []string{"parent:ro"}}},
+		{Name: "from2", Container: ContainerSpec{VolumesFrom: []string{"from"}}},
+		{Name: "web", Container: bind("/srv/www")},
+		{Name: "sibling", Container: bind("/run/docker.sockets")},
 	}}
-	if got := p.EngineSocketMounts(); len(got) != 1 || got[0] != "agent" {
-		t.Errorf("EngineSocketMounts = %v", got)
+	resolve := func(p string) string {
+		if p == "/home/me/runlink" {
+			return "/run"
+		}
+		return p
+	}
+	got := strings.Join(p.EngineSocketMounts([]string{"/srv/engine/d.sock"}, resolve), ",")
+	if want := "agent,cleaned,custom,from,from2,linked,parent,root"; got != want {
+		t.Errorf("EngineSocketMounts = %s, want %s", got, want)
 	}
 }

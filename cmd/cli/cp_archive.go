@@ -3,6 +3,7 @@ package cli
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -71,14 +72,25 @@ func writeTar(w io.Writer, src, name string, archive bool) error {
 }
 
 // extractTar writes a container's tar archive under dir, renaming the top
-// entry top to rename when set. Entries that would land outside dir, or
-// go through a symlink, are refused: the archive comes from a container.
+// entry top to rename when set. The archive comes from a container, so
+// nothing in it may reach outside dir: every write goes through an os.Root
+// opened on dir, an existing file or link in the way is removed rather than
+// written through, an entry below a symlink is refused, and a symlink whose
+// target leaves dir is not created (the other entries are still extracted,
+// then the refused links are reported as an error). Devices, fifos and hard
+// links are skipped and setuid, setgid and sticky bits dropped.
 func extractTar(r io.Reader, dir, top, rename string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	var refused []error
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return nil
+			return errors.Join(refused...)
 		}
 		if err != nil {
 			return fmt.Errorf("read archive: %w", err)
@@ -87,39 +99,123 @@ func extractTar(r io.Reader, dir, top, rename string) error {
 		if err != nil {
 			return err
 		}
-		target := filepath.Join(dir, name)
-		if err := noSymlinkParents(dir, name); err != nil {
+		if err := noSymlinkParents(root, name); err != nil {
 			return err
 		}
 		mode := os.FileMode(hdr.Mode).Perm()
 		switch hdr.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, mode|0o700); err != nil {
+			if err := extractDir(root, name, mode); err != nil {
 				return err
 			}
 		case tar.TypeReg:
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("write %q: %w", target, err)
+			if err := extractFile(root, name, mode, tr); err != nil {
+				return fmt.Errorf("write %q: %w", filepath.Join(dir, name), err)
 			}
 		case tar.TypeSymlink:
-			os.Remove(target)
-			if err := os.Symlink(hdr.Linkname, target); err != nil {
+			if err := linkStaysInside(name, hdr.Linkname); err != nil {
+				refused = append(refused, fmt.Errorf("not copied: %w", err))
+				continue
+			}
+			if err := makeParents(root, name); err != nil {
+				return err
+			}
+			if err := clearWay(root, name); err != nil {
+				return err
+			}
+			if err := root.Symlink(hdr.Linkname, name); err != nil {
 				return err
 			}
 			continue
 		default:
 			continue // devices, fifos, hard links: not copied
 		}
-		os.Chtimes(target, hdr.ModTime, hdr.ModTime)
+		root.Chtimes(name, hdr.ModTime, hdr.ModTime)
 	}
+}
+
+// extractDir makes the directory name, replacing a file or link there.
+func extractDir(root *os.Root, name string, mode os.FileMode) error {
+	if info, err := root.Lstat(name); err == nil && info.IsDir() {
+		return nil
+	}
+	if err := clearWay(root, name); err != nil {
+		return err
+	}
+	return root.MkdirAll(name, mode|0o700)
+}
+
+// extractFile writes a regular file at name. A file or symlink already
+// there is removed first and the new one created exclusively, so a link
+// planted by an earlier copy is replaced, never written through.
+func extractFile(root *os.Root, name string, mode os.FileMode, r io.Reader) error {
+	if err := makeParents(root, name); err != nil {
+		return err
+	}
+	if err := clearWay(root, name); err != nil {
+		return err
+	}
+	f, err := root.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// makeParents creates the missing directories above name (an archive
+// need not list them); noSymlinkParents has checked the existing ones.
+func makeParents(root *os.Root, name string) error {
+	if parent := filepath.Dir(name); parent != "." {
+		return root.MkdirAll(parent, 0o755)
+	}
+	return nil
+}
+
+// clearWay removes the non-directory at name, if any, so that an entry can
+// take its place; a directory there is an error (its content may be the
+// user's).
+func clearWay(root *os.Root, name string) error {
+	info, err := root.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case info.IsDir():
+		return fmt.Errorf("cannot overwrite directory %q with a non-directory", name)
+	}
+	return root.Remove(name)
+}
+
+// linkStaysInside refuses a symlink at name (relative to the destination)
+// whose target leaves the destination: an absolute target, more leading
+// ".." than name has parent directories, or a ".." after another
+// component (which, behind a symlink, can climb anywhere).
+func linkStaysInside(name, target string) error {
+	if target == "" || strings.HasPrefix(target, "/") {
+		return fmt.Errorf("symlink %q -> %q leaves the destination", filepath.ToSlash(name), target)
+	}
+	depth := strings.Count(filepath.ToSlash(name), "/")
+	leading := true
+	for _, part := range strings.Split(target, "/") {
+		switch {
+		case part == "" || part == ".":
+		case part == ".." && leading:
+			depth--
+			if depth < 0 {
+				return fmt.Errorf("symlink %q -> %q leaves the destination", filepath.ToSlash(name), target)
+			}
+		case part == "..":
+			return fmt.Errorf("symlink %q -> %q climbs after a path component: it may leave the destination", filepath.ToSlash(name), target)
+		default:
+			leading = false
+		}
+	}
+	return nil
 }
 
 // entryPath maps an archive entry name to a safe relative path.
@@ -137,17 +233,16 @@ func entryPath(name, top, rename string) (string, error) {
 	return filepath.FromSlash(clean), nil
 }
 
-// noSymlinkParents fails when a directory on the way from dir to name is
-// a symlink, through which an entry could escape dir.
-func noSymlinkParents(dir, name string) error {
-	cur := dir
-	parts := strings.Split(filepath.Dir(name), string(filepath.Separator))
-	for _, p := range parts {
+// noSymlinkParents fails when a directory on the way to name is a symlink,
+// through which an entry could land somewhere else than its name says.
+func noSymlinkParents(root *os.Root, name string) error {
+	cur := ""
+	for _, p := range strings.Split(filepath.Dir(name), string(filepath.Separator)) {
 		if p == "." || p == "" {
 			continue
 		}
 		cur = filepath.Join(cur, p)
-		info, err := os.Lstat(cur)
+		info, err := root.Lstat(cur)
 		if err != nil {
 			return nil // created by a later entry or missing: nothing to follow
 		}

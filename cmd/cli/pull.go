@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -244,9 +245,12 @@ const pullLogMaxAge = 366 * 24 * time.Hour
 
 func openPullLog(deps *Deps, endpoint string) *pullLog {
 	l := &pullLog{endpoint: endpoint, entries: map[string]pullEntry{}, added: map[string]pullEntry{}}
+	// A relative XDG_CACHE_HOME is ignored, as the XDG spec says: it would
+	// name a different file in each working directory.
 	dir := envValue(deps.Environ, "XDG_CACHE_HOME")
-	if dir == "" {
-		if home := envValue(deps.Environ, "HOME"); home != "" {
+	if !filepath.IsAbs(dir) {
+		dir = ""
+		if home := envValue(deps.Environ, "HOME"); filepath.IsAbs(home) {
 			dir = filepath.Join(home, ".cache")
 		}
 	}
@@ -306,6 +310,20 @@ func (l *pullLog) save(deps *Deps) {
 }
 
 func (l *pullLog) write() error {
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+		return err
+	}
+	// Read, merge and replace under an flock of a sibling file, so that two
+	// runs saving together both keep their entries.
+	lock, err := os.OpenFile(l.path+".lock", os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := flockTimeout(lock, 10*time.Second); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	f, err := readPullLog(l.path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		f = pullLogFile{} // unreadable: start over
@@ -331,9 +349,6 @@ func (l *pullLog) write() error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
-		return err
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(l.path), ".pulls-*.json")
 	if err != nil {
 		return err
@@ -347,4 +362,19 @@ func (l *pullLog) write() error {
 		return err
 	}
 	return os.Rename(tmp.Name(), l.path)
+}
+
+// flockTimeout takes an exclusive flock on f, waiting at most timeout.
+func flockTimeout(f *os.File, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err != syscall.EWOULDBLOCK {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s is locked by another process for over %v", f.Name(), timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

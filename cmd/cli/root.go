@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -84,6 +85,26 @@ type globalOptions struct {
 	pull pullFlags
 	// build holds up's --build and --no-build for converge.
 	build buildFlags
+	// readFiles makes the loader read secrets' and configs' files: only
+	// the commands that create containers do (see createsContainers).
+	readFiles bool
+	// key is the digest key of container labels, read once (see digestKey).
+	key struct {
+		once  sync.Once
+		value []byte
+		err   error
+	}
+}
+
+// createsContainers are the commands that write secrets and configs into
+// containers: only they read the content of file: sources.
+var createsContainers = map[string]bool{"up": true, "create": true, "scale": true, "run": true}
+
+// digestKey reads (or creates) the per-user key of label digests once. On
+// failure labels keep field names only, and load says why.
+func (g *globalOptions) digestKey(deps *Deps) ([]byte, error) {
+	g.key.once.Do(func() { g.key.value, g.key.err = loader.DigestKey(deps.Environ) })
+	return g.key.value, g.key.err
 }
 
 // NewRootCommand builds the command tree.
@@ -120,11 +141,12 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	f.BoolVar(&g.Swarm, "swarm", false, "deploy the project as a Swarm stack on the manager named by -H/DOCKER_HOST")
 	f.StringVar(&g.Ansi, "ansi", "", "control characters: never, always or auto (default: COMPOSE_ANSI, else auto)")
 	f.IntVar(&g.Parallel, "parallel", 0, "how many engine operations run at once, -1 for no limit (default: COMPOSE_PARALLEL_LIMIT, else 16)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if g.Parallel < -1 {
 			return usageError{fmt.Errorf("invalid --parallel %d: use a positive number, or -1 for no limit", g.Parallel)}
 		}
 		deps.parallel = g.Parallel
+		g.readFiles = createsContainers[cmd.Name()]
 		return g.validateOutputFlags(deps)
 	}
 	root.AddCommand(
@@ -171,10 +193,11 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 
 // loaderOptions turns the global flags into loader options.
 func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
+	key, _ := g.digestKey(deps)
 	return loader.Options{
 		Files: g.Files, ProjectName: g.ProjectName, ProjectDirectory: g.ProjectDirectory,
 		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
-		Swarm: g.Swarm,
+		Swarm: g.Swarm, DigestKey: key, ReadFiles: g.readFiles,
 	}
 }
 
@@ -186,6 +209,9 @@ func (g *globalOptions) load(ctx context.Context, deps *Deps) (*project.Project,
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", w)
+	}
+	if _, err := g.digestKey(deps); err != nil {
+		fmt.Fprintf(deps.Stderr, "WARN[0000] %v: a rotated secret or config is not noticed and recreates are explained less precisely\n", err)
 	}
 	return p, nil
 }

@@ -125,6 +125,7 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	if err := resolveOneOffNetwork(ctx, eng, p, svc, o, multi, &spec); err != nil {
 		return err
 	}
+	warnOneOffSocketMount(deps.Stderr, spec.Spec.Mounts, eng.Endpoint())
 	if g.DryRun {
 		fmt.Fprintln(deps.Stderr, "DRY-RUN MODE: nothing is changed")
 		fmt.Fprintf(deps.Stdout, "create container %s (one-off)\n", spec.Name)

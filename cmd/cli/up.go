@@ -164,9 +164,7 @@ func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Proj
 	if err := requireAPI(ctx, eng, p, opts.Services); err != nil {
 		return err
 	}
-	for _, s := range p.EngineSocketMounts() {
-		fmt.Fprintf(deps.Stderr, "WARN[0000] service %q mounts the Docker engine socket: its containers control the engine, which grants root on the host\n", s)
-	}
+	warnSocketMounts(deps.Stderr, p, eng.Endpoint())
 	built, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Services: opts.Services, Force: g.build.Force, Never: g.build.Never}, g.pull.Quiet)
 	if err != nil {
 		return err

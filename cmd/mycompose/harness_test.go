@@ -112,6 +112,19 @@ func (h *harness) cleanup() {
 	if ids := dockerLines(h.t, "volume", "ls", "-q", "--filter", label); len(ids) > 0 {
 		exec.Command("docker", append([]string{"volume", "rm", "-f"}, ids...)...).Run()
 	}
+	// Secrets and configs the removed containers had (see convergence/hostfiles).
+	os.RemoveAll(filepath.Join(secretsBase(), h.project))
+}
+
+// secretsBase is where mycompose keeps the secrets of this user's
+// containers on the host (convergence/hostfiles.New).
+func secretsBase() string {
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(rt) {
+		if _, err := os.Stat(filepath.Join(rt, "mycompose-files")); err == nil {
+			return filepath.Join(rt, "mycompose-files")
+		}
+	}
+	return fmt.Sprintf("/dev/shm/mycompose-files-%d", os.Geteuid())
 }
 
 // result is one mycompose run.

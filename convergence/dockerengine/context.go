@@ -14,6 +14,8 @@ import (
 	"github.com/docker/cli/cli/context/docker"
 	"github.com/docker/cli/cli/context/store"
 	"github.com/docker/docker/client"
+
+	"github.com/mycompose/mycompose/convergence/hostfiles"
 )
 
 // Environment variables that choose the engine, as with the docker CLI.
@@ -131,7 +133,15 @@ func Open(sel Selection) (*Engine, error) {
 	if err == nil {
 		var cli *client.Client
 		if cli, err = client.NewClientWithOpts(opts...); err == nil {
-			return &Engine{cli: cli, endpoint: r.Host, source: r.Why()}, nil
+			e := &Engine{cli: cli, endpoint: r.Host, source: r.Why()}
+			if strings.HasPrefix(r.Host, "unix://") && envOf(sel.Environ, EnvSecretsDelivery) != "copy" {
+				// A local engine sees this host's files: secrets and
+				// configs are bind-mounted from a private tmpfs directory.
+				// (A unix socket forwarded from another machine does
+				// not: MYCOMPOSE_SECRETS_DELIVERY=copy copies them in.)
+				e.files = hostfiles.New(sel.Environ)
+			}
+			return e, nil
 		}
 	}
 	return nil, fmt.Errorf("configure Docker engine client for %s: %w", r, err)
@@ -244,4 +254,20 @@ func envMap(kv []string) map[string]string {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// EnvSecretsDelivery set to "copy" makes secrets and configs be copied into
+// containers even on a unix socket (one forwarded from another machine).
+const EnvSecretsDelivery = "MYCOMPOSE_SECRETS_DELIVERY"
+
+func envOf(environ []string, key string) string {
+	if environ == nil {
+		return os.Getenv(key)
+	}
+	for i := len(environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
 }

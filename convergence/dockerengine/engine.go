@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/convergence/hostfiles"
 )
 
 // Engine is a convergence.Engine backed by a Docker engine.
@@ -27,6 +28,14 @@ type Engine struct {
 
 	verMu sync.Mutex
 	ver   *convergence.EngineVersion // cached by EngineVersion
+	// files delivers secrets and configs by read-only bind mounts from a
+	// private tmpfs directory of this host; nil for remote engines, where
+	// the executor copies them into the container instead (see files.go).
+	files *hostfiles.Store
+	// fileDirs maps container IDs to their directory in files, learnt
+	// when they are created or listed, so that removing a container
+	// removes its secrets from the host.
+	fileDirs sync.Map
 }
 
 var _ convergence.Engine = (*Engine)(nil)

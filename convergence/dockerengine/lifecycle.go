@@ -117,8 +117,13 @@ func (e *Engine) TopContainer(ctx context.Context, id string, psArgs []string) (
 // container's stdin once the client's input ends (StdinOnce).
 func (e *Engine) CreateOneOff(ctx context.Context, spec convergence.CreateSpec, opts convergence.OneOffOptions) (string, error) {
 	op := fmt.Sprintf("create container %q", spec.Name)
+	spec, dir, err := e.withFiles(spec)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", op, err)
+	}
 	req, err := mapCreateSpec(spec)
 	if err != nil {
+		e.created("", dir, err)
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	req.config.AttachStdout, req.config.AttachStderr = true, true
@@ -127,6 +132,7 @@ func (e *Engine) CreateOneOff(ctx context.Context, spec convergence.CreateSpec, 
 	}
 	req.host.AutoRemove = opts.AutoRemove
 	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, nil, spec.Name)
+	e.created(resp.ID, dir, err)
 	if err != nil {
 		if isNoSuchImage(err) {
 			return "", fmt.Errorf("%s: image %q not found locally and could not be pulled: no registry is configured for mycompose yet", op, spec.Spec.Image)

@@ -103,11 +103,17 @@ func (e *Engine) RemoveVolume(ctx context.Context, name string) error {
 // CreateContainer creates a container and returns its ID.
 func (e *Engine) CreateContainer(ctx context.Context, spec convergence.CreateSpec) (string, error) {
 	op := fmt.Sprintf("create container %q", spec.Name)
-	req, err := mapCreateSpec(spec)
+	spec, dir, err := e.withFiles(spec)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
+	req, err := mapCreateSpec(spec)
+	if err != nil {
+		e.created("", dir, err)
+		return "", fmt.Errorf("%s: %w", op, err)
+	}
 	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, parsePlatform(spec.Spec.Platform), spec.Name)
+	e.created(resp.ID, dir, err)
 	if err != nil {
 		if isNoSuchImage(err) {
 			return "", fmt.Errorf("%s: image %q is not present on the engine: pull it (mycompose pull) and run again", op, spec.Spec.Image)
@@ -178,7 +184,11 @@ func (e *Engine) awaitListedStopped(ctx context.Context, id string) {
 // RemoveContainer force-removes a container, optionally with its anonymous volumes.
 func (e *Engine) RemoveContainer(ctx context.Context, id string, removeVolumes bool) error {
 	opts := container.RemoveOptions{Force: true, RemoveVolumes: removeVolumes}
-	return e.fail(e.cli.ContainerRemove(ctx, id, opts), fmt.Sprintf("remove container %q", id), false)
+	err := e.cli.ContainerRemove(ctx, id, opts)
+	if err == nil || cerrdefs.IsNotFound(err) {
+		e.removed(id)
+	}
+	return e.fail(err, fmt.Sprintf("remove container %q", id), false)
 }
 
 // RenameContainer renames a container; a name in use is convergence.ErrConflict.

@@ -36,6 +36,7 @@ func (e *Engine) ListContainers(ctx context.Context, projectName string) ([]conv
 	for _, c := range list {
 		out = append(out, decodeContainer(c))
 	}
+	e.learnFiles(projectName, out)
 	return out, nil
 }
 
