@@ -88,12 +88,9 @@ type globalOptions struct {
 	// readFiles makes the loader read secrets' and configs' files: only
 	// the commands that create containers do (see createsContainers).
 	readFiles bool
-	// key is the digest key of container labels, read once (see digestKey).
-	key struct {
-		once  sync.Once
-		value []byte
-		err   error
-	}
+	// key reads the digest key of container labels once (see digestKey);
+	// a func value, so that copies of the options share it.
+	key func() ([]byte, error)
 }
 
 // createsContainers are the commands that write secrets and configs into
@@ -103,8 +100,10 @@ var createsContainers = map[string]bool{"up": true, "create": true, "scale": tru
 // digestKey reads (or creates) the per-user key of label digests once. On
 // failure labels keep field names only, and load says why.
 func (g *globalOptions) digestKey(deps *Deps) ([]byte, error) {
-	g.key.once.Do(func() { g.key.value, g.key.err = loader.DigestKey(deps.Environ) })
-	return g.key.value, g.key.err
+	if g.key == nil {
+		g.key = sync.OnceValues(func() ([]byte, error) { return loader.DigestKey(deps.Environ) })
+	}
+	return g.key()
 }
 
 // NewRootCommand builds the command tree.
