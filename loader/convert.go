@@ -3,6 +3,8 @@ package loader
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -54,6 +56,11 @@ func (l *loaded) convert() (*project.Project, error) {
 	sort.Strings(p.Profiles)
 	p.Networks = c.networks()
 	p.Volumes = c.volumes()
+	// compose-go v2.16 (Docker Compose v5.6) added top-level jobs.
+	jobs := c.cp.AllJobs()
+	for _, name := range slices.Sorted(maps.Keys(jobs)) {
+		c.refuse([]string{"jobs", name}, "job %q: top-level jobs are not supported by mycompose yet (run it as a service with `mycompose run`)", name)
+	}
 	c.checkDropped(p.ServiceNames(), networkKeys(p.Networks))
 	p.Swarm = c.swarmProject(p)
 	if err := c.err(); err != nil {

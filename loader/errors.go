@@ -316,15 +316,23 @@ func (x *explainer) schema(msg string) (string, bool) {
 		path = strings.Split(dotted, ".")
 	}
 	x.pos = newPositions(append(x.filesBefore(file), file))
-	shown := schemaPath(path)
+	var keys []string
 	if a := additionalRE.FindStringSubmatch(rest); a != nil {
-		var keys []string
 		for _, q := range quotedRE.FindAllStringSubmatch(a[1], -1) {
 			keys = append(keys, q[1])
 		}
 		if len(keys) == 0 {
 			keys = []string{a[1]}
 		}
+	} else if rest == "false schema" && len(path) > 0 {
+		// compose-go v2.16's schema refuses an unknown service key through
+		// a false subschema: the path ends with the key itself.
+		keys = path[len(path)-1:]
+		path = path[:len(path)-1]
+		dotted = strings.Join(path, ".")
+	}
+	shown := schemaPath(path)
+	if keys != nil {
 		where := x.locate(append(append([]string(nil), path...), keys[0]))
 		if what, ok := namedSections[dotted]; ok {
 			return fmt.Sprintf("%s: invalid %s name %q: use only letters, digits, '.', '_' and '-'", where, what, keys[0]), true
@@ -349,7 +357,7 @@ func (x *explainer) schema(msg string) (string, bool) {
 	}
 	where := x.locate(path)
 	if pm := patternRE.FindStringSubmatch(rest); pm != nil {
-		return fmt.Sprintf("%s: %s: invalid value %q (expected %s)", where, shown, pm[1], pm[2]), true
+		return fmt.Sprintf("%s: %s: invalid value %q (expected %s)", where, shown, pm[1], unanchor(pm[2])), true
 	}
 	if om := oneOfRE.FindStringSubmatch(rest); om != nil {
 		value := ""
@@ -930,4 +938,26 @@ func containerNameConflicts(cp *types.Project, files []string, s *session) error
 		owner[cn] = name
 	}
 	return nil
+}
+
+// unanchor drops the ^( … )$ that compose-go v2.16's schema wraps its
+// patterns in, which tell the user nothing: "^(always|never)$" → "always|never".
+func unanchor(pattern string) string {
+	p := strings.TrimSuffix(strings.TrimPrefix(pattern, "^"), "$")
+	if len(p) < 2 || p[0] != '(' || p[len(p)-1] != ')' {
+		return p
+	}
+	depth := 0
+	for i, c := range p {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 && i != len(p)-1 {
+				return p // "(a)|(b)": the outer parentheses are not one group
+			}
+		}
+	}
+	return p[1 : len(p)-1]
 }

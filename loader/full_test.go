@@ -92,7 +92,9 @@ func TestFullWebContainer(t *testing.T) {
 		},
 		Mounts: []project.Mount{
 			{Type: "bind", Source: filepath.Join(dir, "html"), Target: "/usr/share/nginx/html", ReadOnly: true, CreateHostPath: true},
-			{Type: "bind", Source: filepath.Join(dir, "conf"), Target: "/etc/nginx/conf.d", Propagation: "rslave"},
+			// compose-go v2.14+ defaults create_host_path to true in a
+			// long-syntax bind block, as Docker Compose v5 does.
+			{Type: "bind", Source: filepath.Join(dir, "conf"), Target: "/etc/nginx/conf.d", Propagation: "rslave", CreateHostPath: true},
 			{Type: "volume", Source: "full_data", Target: "/var/lib/data"},
 			{Type: "volume", Source: "explicit-cache", Target: "/cache", NoCopy: true},
 			{Type: "volume", Target: "/anonymous"},

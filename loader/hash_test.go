@@ -9,7 +9,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-func sha(s string) string {
+func shaStr(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
@@ -115,8 +115,8 @@ services:
 `)
 	json := `{"command":null,"entrypoint":null,"environment":{"A":"1"},"image":"nginx:1.25","network_mode":"none"}`
 	const want = "4ad8dfccc4f9f1be519019b7a7f18f8252fea66ffb393e51ba32eedbf743cda9"
-	if sha(json) != want {
-		t.Fatalf("sha256(%s) = %s, want %s", json, sha(json), want)
+	if shaStr(json) != want {
+		t.Fatalf("sha256(%s) = %s, want %s", json, shaStr(json), want)
 	}
 	if h != want {
 		t.Errorf("hash %s, want %s = sha256(%s)", h, want, json)
@@ -125,7 +125,7 @@ services:
 
 func TestServiceHashDoesNotMutate(t *testing.T) {
 	replicas := 3
-	s := types.ServiceConfig{Image: "x", Deploy: &types.DeployConfig{Replicas: &replicas}}
+	s := types.ServiceConfig{ContainerSpec: types.ContainerSpec{Image: "x"}, Deploy: &types.DeployConfig{Replicas: &replicas}}
 	if _, err := ServiceHash(s); err != nil {
 		t.Fatal(err)
 	}
@@ -136,16 +136,16 @@ func TestServiceHashDoesNotMutate(t *testing.T) {
 
 func TestVolumeAndNetworkHashRecipes(t *testing.T) {
 	v, err := volumeHash(types.VolumeConfig{Name: "app_data"})
-	if err != nil || v != sha(`{"name":"app_data","driver":"local"}`) {
+	if err != nil || v != shaStr(`{"name":"app_data","driver":"local"}`) {
 		t.Errorf("volume hash %s %v: driver must default to local", v, err)
 	}
 	n, err := networkHash(types.NetworkConfig{Name: "app_default"})
-	if err != nil || n != sha(`{"name":"app_default","ipam":{}}`) {
+	if err != nil || n != shaStr(`{"name":"app_default","ipam":{}}`) {
 		t.Errorf("network hash %s %v", n, err)
 	}
 	p := mustLoadInline(t, "services:\n  web: {image: busybox, volumes: ['data:/d']}\nvolumes: {data: {}}\n")
-	if p.Networks[0].ConfigHash != sha(`{"name":"app_default","ipam":{}}`) ||
-		p.Volumes[0].ConfigHash != sha(`{"name":"app_data","driver":"local"}`) {
+	if p.Networks[0].ConfigHash != shaStr(`{"name":"app_default","ipam":{}}`) ||
+		p.Volumes[0].ConfigHash != shaStr(`{"name":"app_data","driver":"local"}`) {
 		t.Errorf("project hashes %s %s", p.Networks[0].ConfigHash, p.Volumes[0].ConfigHash)
 	}
 }

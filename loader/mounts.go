@@ -110,7 +110,7 @@ func (c *converter) volumeMount(svc string, i int, v types.ServiceVolumeConfig) 
 		m.Source = v.Source
 		if v.Bind != nil {
 			m.Propagation = v.Bind.Propagation
-			m.CreateHostPath = v.Bind.CreateHostPath
+			m.CreateHostPath = bool(v.Bind.CreateHostPath)
 			m.SELinux = v.Bind.SELinux
 			switch v.Bind.Recursive {
 			case "", "enabled":

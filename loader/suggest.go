@@ -52,9 +52,25 @@ func knownKeys(path []string) []string {
 		return nil
 	}
 	var out []string
+	for _, f := range keyFields(t) {
+		out = append(out, yamlName(f))
+	}
+	return out
+}
+
+// keyFields are the fields of struct t that are compose keys, with the
+// fields of embedded `yaml:",inline"` structs (compose-go v2.15+ splits
+// ServiceConfig into ContainerSpec and WorkloadSpec) flattened in.
+func keyFields(t reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
 	for i := 0; i < t.NumField(); i++ {
-		if name := yamlName(t.Field(i)); name != "" {
-			out = append(out, name)
+		f := t.Field(i)
+		if f.Anonymous && deref(f.Type).Kind() == reflect.Struct && strings.Contains(f.Tag.Get("yaml"), ",inline") {
+			out = append(out, keyFields(deref(f.Type))...)
+			continue
+		}
+		if yamlName(f) != "" {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -68,9 +84,9 @@ func deref(t reflect.Type) reflect.Type {
 }
 
 func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		if yamlName(t.Field(i)) == key {
-			return t.Field(i), true
+	for _, f := range keyFields(t) {
+		if yamlName(f) == key {
+			return f, true
 		}
 	}
 	return reflect.StructField{}, false

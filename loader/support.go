@@ -69,7 +69,13 @@ func Support() ([]SupportRow, error) {
 	if err := json.Unmarshal([]byte(schema.Schema), &root); err != nil {
 		return nil, fmt.Errorf("compose schema: %w", err)
 	}
-	w := &schemaWalker{defs: asMap(root["definitions"]), seen: map[string]bool{}}
+	// compose-go v2.16's schema keeps its definitions under "$defs"
+	// (JSON Schema 2020-12); older ones under "definitions".
+	defs := asMap(root["$defs"])
+	if defs == nil {
+		defs = asMap(root["definitions"])
+	}
+	w := &schemaWalker{defs: defs, seen: map[string]bool{}}
 	w.node(root, nil, nil)
 	specs := topLevelSpecs()
 	var rows []SupportRow
@@ -146,7 +152,7 @@ type schemaWalker struct {
 
 func (w *schemaWalker) node(n map[string]any, path []string, refs []string) {
 	if ref, ok := n["$ref"].(string); ok {
-		name := strings.TrimPrefix(ref, "#/definitions/")
+		name := strings.TrimPrefix(strings.TrimPrefix(ref, "#/definitions/"), "#/$defs/")
 		for _, r := range refs {
 			if r == name {
 				return

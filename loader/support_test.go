@@ -26,6 +26,7 @@ var pendingKeys = map[string]bool{
 	"services.*.build.additional_contexts":                       true,
 	"services.*.build.additional_contexts.*":                     true,
 	"services.*.build.cache_from":                                true,
+	"services.*.build.no_cache_filter":                           true,
 	"services.*.build.cache_to":                                  true,
 	"services.*.build.entitlements":                              true,
 	"services.*.build.extra_hosts":                               true,
@@ -82,6 +83,25 @@ var pendingKeys = map[string]bool{
 	"services.*.volumes.volume.labels.*":   true,
 }
 
+// pendingSubtrees are whole sections compose-go v2.16 added (Docker
+// Compose v5.6's scheduled jobs and pre_start hooks, each a full container
+// spec) that mycompose does not implement yet: every key path under them is
+// pending.
+var pendingSubtrees = []string{"jobs", "services.*.pre_start"}
+
+// isPending reports whether path is listed as work left.
+func isPending(path string) bool {
+	if pendingKeys[path] {
+		return true
+	}
+	for _, p := range pendingSubtrees {
+		if path == p || strings.HasPrefix(path, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // TestEveryKeyImplementedOrRefused walks compose-go's JSON schema: every
 // key path is implemented, refused for a stated reason, or listed in
 // pendingKeys (the work left, published in docs/compose-support.md).
@@ -94,9 +114,9 @@ func TestEveryKeyImplementedOrRefused(t *testing.T) {
 	for _, r := range rows {
 		counts[r.Status]++
 		switch {
-		case r.Status == StatusPending && !pendingKeys[r.Path]:
+		case r.Status == StatusPending && !isPending(r.Path):
 			t.Errorf("%s: neither implemented nor refused with a reason (implement it, or add it to pendingKeys)", r.Path)
-		case r.Status != StatusPending && pendingKeys[r.Path]:
+		case r.Status != StatusPending && isPending(r.Path):
 			t.Errorf("%s is %s now: remove it from pendingKeys", r.Path, r.Status)
 		}
 	}
