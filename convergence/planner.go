@@ -319,7 +319,7 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 		return "forced"
 	}
 	var why []string
-	if c.Labels[project.LabelConfigHash] != svc.ConfigHash {
+	if !svc.HashUpToDate(c.Labels[project.LabelConfigHash]) {
 		why = append(why, changeReason(explainChange(c.Labels[project.LabelConfig], pl.p, svc)))
 	}
 	why = append(why, filesChanged(c.Labels[project.LabelConfig], pl.p, svc)...)

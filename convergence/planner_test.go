@@ -64,6 +64,10 @@ func TestPlanUp(t *testing.T) {
 	oneoff.Labels[project.LabelOneOff] = project.OneOffTrue
 	disconnected := running("web", 1)
 	disconnected.Networks = map[string]string{"bridge": "b"}
+	// A service whose containers an older Docker Compose stamped with
+	// another hash for the same definition.
+	skewed := svc("web", 3)
+	skewed.AcceptedHashes = []string{"hash-web", "hash-web-v2.26", "hash-web-v2.40"}
 	newImage := observed(running("web", 1))
 	newImage.ImageIDs = map[string]string{"img": "sha256:bbbb"}
 
@@ -92,6 +96,9 @@ remove container p-web-1 (scale 2→1)`},
 remove container p-web-1 (scale 1→0)`},
 		{"config change recreates", proj(svc("web", 2)), observed(ctr("web", 1, "old", "running"), running("web", 2)), UpOptions{}, `
 recreate container p-web-1 (config changed)`},
+		{"an older Compose's hash of the same service is up to date", proj(skewed),
+			observed(ctr("web", 1, "hash-web-v2.26", "running"), ctr("web", 2, "hash-web-v2.40", "running"), ctr("web", 3, "hash-web-v1", "running")), UpOptions{}, `
+recreate container p-web-3 (config changed)`},
 		{"image change recreates", proj(svc("web", 1)), newImage, UpOptions{}, `
 recreate container p-web-1 (image changed)`},
 		{"missing network recreates", proj(svc("web", 1)), observed(disconnected), UpOptions{}, `

@@ -151,6 +151,10 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 	if err != nil {
 		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
 	}
+	accepted, err := AcceptedHashes(s)
+	if err != nil {
+		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
+	}
 	config, _ := ServiceConfigJSON(s)
 	ctr := c.container(s)
 	ctr.Files = c.files(s)
@@ -159,21 +163,22 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		swarmOnly = swarmOnlyDeployKeys(s)
 	}
 	return project.Service{
-		SwarmOnly:     swarmOnly,
-		Detached:      s.Attach != nil && !*s.Attach,
-		Name:          s.Name,
-		Replicas:      replicas(s),
-		ConfigHash:    hash,
-		Config:        config,
-		ContainerName: s.ContainerName,
-		DependsOn:     c.dependsOn(s),
-		Container:     ctr,
-		Networks:      c.attachments(s),
-		PullPolicy:    s.PullPolicy,
-		Build:         c.build(s),
-		Watch:         c.watchRules(s),
-		Swarm:         c.swarmService(s, ctr),
-		Requires:      c.requirements(s),
+		SwarmOnly:      swarmOnly,
+		Detached:       s.Attach != nil && !*s.Attach,
+		Name:           s.Name,
+		Replicas:       replicas(s),
+		ConfigHash:     hash,
+		AcceptedHashes: accepted,
+		Config:         config,
+		ContainerName:  s.ContainerName,
+		DependsOn:      c.dependsOn(s),
+		Container:      ctr,
+		Networks:       c.attachments(s),
+		PullPolicy:     s.PullPolicy,
+		Build:          c.build(s),
+		Watch:          c.watchRules(s),
+		Swarm:          c.swarmService(s, ctr),
+		Requires:       c.requirements(s),
 	}
 }
 

@@ -8,6 +8,7 @@ package project
 
 import (
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -54,6 +55,11 @@ type Service struct {
 	Replicas int
 	// ConfigHash is the Docker Compose config hash of the service definition.
 	ConfigHash string
+	// AcceptedHashes are the config hashes, sorted, that any known Docker
+	// Compose release stamps on a container of this service (ConfigHash
+	// among them): a container carrying one of them is up to date, so a
+	// project brought up by an older Compose is a no-op up.
+	AcceptedHashes []string
 	// Config is the JSON the hash is computed from. It holds values
 	// (environment included) and is never written out: containers keep
 	// keyed digests of its fields in LabelConfig (see ConfigRecord).
@@ -437,4 +443,15 @@ func MountReachesSocket(source string, sockets []string, resolve func(string) st
 		}
 	}
 	return false
+}
+
+// HashUpToDate reports whether a container stamped with config hash h was
+// created from this service's current definition, by mycompose or by any
+// Docker Compose release whose hash recipe is known.
+func (s *Service) HashUpToDate(h string) bool {
+	if h == s.ConfigHash {
+		return true
+	}
+	_, found := slices.BinarySearch(s.AcceptedHashes, h)
+	return found
 }
