@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/mycompose
 
-.PHONY: build test unit e2e images tmux demo demo-down bench vet fmt clean fuzz engine-node
+.PHONY: build test unit e2e images peers tmux demo demo-down bench vet fmt clean fuzz engine-node
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mycompose
@@ -17,7 +17,7 @@ tmux:
 
 # Everything: unit tests, loader fixtures, engine adapter and end-to-end
 # tests against the local Docker engine.
-test: images vet tmux engine-node
+test: images peers vet tmux engine-node
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The second engine's node image: Docker 26.1 (API 1.45) of Debian 13, by
@@ -25,6 +25,11 @@ test: images vet tmux engine-node
 # end-to-end suite on it).
 engine-node:
 	./scripts/swarm-lab.sh engine image
+
+# Real Docker Compose binaries (v2.26.1 from Debian 13's package, v5.6.0
+# built from its Go module) for the interop tests, cached by version.
+peers:
+	./scripts/compose-peers.sh
 
 unit:
 	$(GO) test -count=1 ./project/... ./loader/... ./convergence/ ./cmd/cli/...

@@ -147,7 +147,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		sp = swarmSpec
 	}
 	c.checkKeys(s, sp, []string{"services", s.Name}, fmt.Sprintf("service %q", s.Name))
-	hash, err := ServiceHash(s)
+	hash, err := releaseHash(s, c.l.hashRelease)
 	if err != nil {
 		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
 	}

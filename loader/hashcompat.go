@@ -3,9 +3,11 @@ package loader
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -77,6 +79,50 @@ var ComposeReleases = []composeRelease{
 	{Version: "v5.6.0"},
 	{Version: "v2.40.3", recipes: []hashRecipe{recipeBindCreateHostPath}},
 	{Version: "v2.26.1", recipes: []hashRecipe{recipeBindCreateHostPath, recipeDependsOnProfiles, recipeNoLabelFile, recipeNumericFileMode, recipeNetworkKeyOrder}},
+}
+
+// EnvHashVersion names the Docker Compose release whose config hash
+// mycompose writes on the containers it creates, for a user who keeps
+// running that older Compose on the same projects (Debian 13's
+// docker-compose 2.26.1, say): that Compose then sees them as up to date
+// too. Unset, mycompose writes the current release's hash. Whatever it
+// writes, it reads every known release's.
+const EnvHashVersion = "MYCOMPOSE_HASH_VERSION"
+
+// ErrUnknownComposeRelease: MYCOMPOSE_HASH_VERSION names no known release.
+var ErrUnknownComposeRelease = errors.New("unknown Docker Compose release")
+
+// hashRelease validates a MYCOMPOSE_HASH_VERSION value ("2.26.1" or
+// "v2.26.1") and returns the release's Version; "" is the current release.
+func hashRelease(v string) (string, error) {
+	if v == "" {
+		return ComposeReleases[0].Version, nil
+	}
+	var known []string
+	for _, r := range ComposeReleases {
+		if r.Version == v || r.Version == "v"+v {
+			return r.Version, nil
+		}
+		known = append(known, r.Version)
+	}
+	return "", fmt.Errorf("%s=%q: %w: use one of %s, or unset it to write the current release's hash",
+		EnvHashVersion, v, ErrUnknownComposeRelease, strings.Join(known, ", "))
+}
+
+// releaseHash is the hash release stamps on a container of s. Where the
+// release's JSON is ambiguous it takes the first, most likely alternative:
+// a bind whose block is empty taken as short syntax (`./dir:/path`), one
+// that sets propagation or selinux as a long-syntax block.
+func releaseHash(s types.ServiceConfig, release string) (string, error) {
+	byRelease, err := ReleaseHashes(s)
+	if err != nil {
+		return "", err
+	}
+	hs := byRelease[release]
+	if len(hs) == 0 {
+		return "", fmt.Errorf("%s: %w", release, ErrUnknownComposeRelease)
+	}
+	return hs[0], nil
 }
 
 // maxHashVariants bounds the alternatives of one release for one service
@@ -173,25 +219,35 @@ func bindCreateHostPath(root map[string]json.RawMessage, _ types.ServiceConfig) 
 	type choice struct{ explicit, absent json.RawMessage }
 	choices := make([]choice, len(vols))
 	var ambiguous []int
+	preferred := 0 // the most likely past, first: see releaseHash
 	for i, v := range vols {
-		explicit, absent, err := oldBind(v)
+		explicit, absent, bare, err := oldBind(v)
 		if err != nil {
 			return nil, err
 		}
 		choices[i] = choice{explicit, absent}
 		if !bytes.Equal(explicit, absent) {
+			if bare {
+				preferred |= 1 << len(ambiguous)
+			}
 			ambiguous = append(ambiguous, i)
 		}
 	}
-	// masks: bit j set = ambiguous[j] was a short-syntax (explicit) bind.
+	// masks: bit j set = ambiguous[j] was written with the key (short syntax).
 	all := 1<<len(ambiguous) - 1
-	var masks []int
+	masks := []int{preferred}
 	if len(ambiguous) <= 6 && 1<<len(ambiguous) <= maxHashVariants {
 		for m := all; m >= 0; m-- {
-			masks = append(masks, m)
+			if m != preferred {
+				masks = append(masks, m)
+			}
 		}
 	} else {
-		masks = []int{all, 0}
+		for _, m := range []int{all, 0} {
+			if m != preferred {
+				masks = append(masks, m)
+			}
+		}
 	}
 	var out []map[string]json.RawMessage
 	for _, m := range masks {
@@ -217,11 +273,13 @@ func bindCreateHostPath(root map[string]json.RawMessage, _ types.ServiceConfig) 
 
 // oldBind returns the compose-go < v2.14 JSON of one service volume: with
 // create_host_path written as true and, when the v2.16 JSON leaves it out
-// (true), also without it. An explicit false becomes absent.
-func oldBind(v json.RawMessage) (explicit, absent json.RawMessage, err error) {
+// (true), also without it. An explicit false becomes absent. bare reports
+// a bind block with nothing else in it, as the short syntax `./dir:/path`
+// makes (a long-syntax block usually sets something, propagation say).
+func oldBind(v json.RawMessage) (explicit, absent json.RawMessage, bare bool, err error) {
 	members, err := objectMembers(v)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	var typ string
 	bindAt := -1
@@ -234,11 +292,11 @@ func oldBind(v json.RawMessage) (explicit, absent json.RawMessage, err error) {
 		}
 	}
 	if typ != types.VolumeTypeBind || bindAt < 0 {
-		return v, v, nil
+		return v, v, false, nil
 	}
 	bind, err := objectMembers(members[bindAt].value)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	var kept []member
 	createHostPath := true
@@ -273,7 +331,7 @@ func oldBind(v json.RawMessage) (explicit, absent json.RawMessage, err error) {
 		ms[bindAt] = member{"bind", b}
 		return encodeMembers(ms)
 	}
-	return withBind(explicitBind), withBind(absentBind), nil
+	return withBind(explicitBind), withBind(absentBind), len(kept) == 0, nil
 }
 
 func dependsOnProfiles(root map[string]json.RawMessage, s types.ServiceConfig) ([]map[string]json.RawMessage, error) {

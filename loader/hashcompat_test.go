@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -170,6 +171,11 @@ services:
 		doc(`{}`, `{"propagation":"rslave","create_host_path":true}`),
 		doc(`{}`, `{"propagation":"rslave"}`),
 	}
+	// The one written under MYCOMPOSE_HASH_VERSION comes first: the empty
+	// block as short syntax, the block that sets propagation as long.
+	if len(got) > 0 && got[0] != want[1] {
+		t.Errorf("first alternative %s, want %s", got[0], want[1])
+	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
@@ -218,5 +224,29 @@ func TestRecipeVariantsBounded(t *testing.T) {
 	s := composeService(t, inlineDir(t, b.String(), nil), "web")
 	if got := releaseJSON(t, "v2.40.3", s); len(got) != 2 {
 		t.Errorf("%d alternatives, want the 2 uniform ones", len(got))
+	}
+}
+
+// TestHashVersionWritesAnOlderReleasesHash: MYCOMPOSE_HASH_VERSION makes
+// mycompose stamp the hash an older Compose computes, so that Compose sees
+// mycompose's containers as up to date too.
+func TestHashVersionWritesAnOlderReleasesHash(t *testing.T) {
+	dir := inlineDir(t, goldenProject, map[string]string{"token.txt": "s3cret\n"})
+	for env, want := range map[string]string{
+		"":        "d2b2407eff9c8dadf1f31ae0570568933d37423ff9fabefaf490aace0584eb51",
+		"2.26.1":  "17ed5fe6eb2274d27fc9fc9c6f48f8079625689072a4a669a7282228e8083591",
+		"v2.26.1": "17ed5fe6eb2274d27fc9fc9c6f48f8079625689072a4a669a7282228e8083591",
+	} {
+		p, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{EnvHashVersion + "=" + env}, Profiles: []string{"web"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := mustService(t, p, "web").ConfigHash; h != want {
+			t.Errorf("%s=%q: hash %s, want %s", EnvHashVersion, env, h, want)
+		}
+	}
+	_, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{EnvHashVersion + "=1.29.2"}})
+	if !errors.Is(err, ErrUnknownComposeRelease) || !strings.Contains(err.Error(), "v5.6.0, v2.40.3, v2.26.1") {
+		t.Errorf("unknown release: %v", err)
 	}
 }

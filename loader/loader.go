@@ -123,6 +123,9 @@ type loaded struct {
 	// comes from an env_file rather than from the compose file: `config`
 	// redacts them unless asked to show secrets.
 	envFileKeys map[string]map[string]bool
+	// hashRelease is the Docker Compose release whose config hash is
+	// written on containers (MYCOMPOSE_HASH_VERSION; default the current).
+	hashRelease string
 }
 
 // load runs compose-go the way Docker Compose's `up` does: load without
@@ -186,7 +189,11 @@ func load(ctx context.Context, opts Options) (*loaded, error) {
 	if err := project.ValidateProjectName(cp.Name); err != nil {
 		return nil, err
 	}
-	return &loaded{session: s, compose: cp, envFileKeys: fromFiles}, nil
+	release, err := hashRelease(s.environ[EnvHashVersion])
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{session: s, compose: cp, envFileKeys: fromFiles, hashRelease: release}, nil
 }
 
 // recoverPanic turns a panic (from compose-go or from us) into an error: a

@@ -1,74 +1,224 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
 
-// composeV2 reports whether a Docker Compose v2 binary answers as
-// `docker compose`. No registry or package here ships one, so the interop
-// test runs where one was installed by hand and says so where it was not.
-func composeV2(t *testing.T) bool {
-	out, err := exec.Command("docker", "compose", "version", "--short").Output()
-	return err == nil && len(strings.TrimSpace(string(out))) > 0
+// The Docker Compose releases the interop tests run against, as
+// scripts/compose-peers.sh installs them.
+var peerVersions = []string{"2.26.1", "5.6.0"}
+
+// peersDir is where scripts/compose-peers.sh caches the binaries:
+// $MYCOMPOSE_PEERS_DIR, else /var/cache/mycompose/peers for root, else
+// ${XDG_CACHE_HOME:-~/.cache}/mycompose/peers.
+func peersDir() string {
+	if d := os.Getenv("MYCOMPOSE_PEERS_DIR"); d != "" {
+		return d
+	}
+	if os.Getuid() == 0 {
+		return "/var/cache/mycompose/peers"
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "mycompose", "peers")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "mycompose", "peers")
 }
 
-// TestInteropWithDockerComposeV2 checks the round trip: a project brought up
-// by Docker Compose is a no-op up for mycompose and is listed and removed by
-// it; a project brought up by mycompose is a no-op up for Docker Compose,
-// which lists and removes it.
-func TestInteropWithDockerComposeV2(t *testing.T) {
-	if !composeV2(t) {
-		t.Skip("Docker Compose v2 (`docker compose`) is not installed on this machine: interop not tested here")
+// peerCompose returns the path of Docker Compose version's binary. A
+// missing binary fails the test in CI and skips it elsewhere, naming the
+// command that installs it.
+func peerCompose(t *testing.T, version string) string {
+	t.Helper()
+	bin := filepath.Join(peersDir(), version, "docker-compose")
+	if out, err := exec.Command(bin, "version", "--short").Output(); err == nil && strings.Contains(string(out), version) {
+		return bin
 	}
-	compose := func(h *harness, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("docker", append([]string{"compose", "-p", h.project}, args...)...)
-		cmd.Dir = h.dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("docker compose %v: %v\n%s", args, err, out)
+	msg := "Docker Compose " + version + " is not installed at " + bin + ": run scripts/compose-peers.sh (as root for the Debian package)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// peer runs one Docker Compose binary on a harness's project.
+type peer struct {
+	t       *testing.T
+	bin     string
+	version string
+}
+
+func (p peer) run(h *harness, args ...string) string {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, append([]string{"-p", h.project}, args...)...)
+	cmd.Dir = h.dir
+	cmd.Env = append(os.Environ(), h.env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("docker compose %s %v: %v\n%s", p.version, args, err, out)
+	}
+	return string(out)
+}
+
+// ids returns container name -> ID for the project.
+func ids(h *harness) map[string]string {
+	out := map[string]string{}
+	for n, c := range h.containers() {
+		out[n] = c.ID
+	}
+	return out
+}
+
+// sameIDs fails when a container was recreated, added or removed.
+func sameIDs(t *testing.T, who string, before, after map[string]string) {
+	t.Helper()
+	for n, id := range before {
+		if after[n] != id {
+			t.Errorf("%s recreated or removed %s (%.12s -> %.12s)", who, n, id, after[n])
 		}
-		return string(out)
+	}
+	for n := range after {
+		if _, ok := before[n]; !ok {
+			t.Errorf("%s created %s", who, n)
+		}
+	}
+}
+
+// noDuplicates fails when two containers of the project claim the same
+// service replica.
+func noDuplicates(t *testing.T, h *harness) {
+	t.Helper()
+	seen := map[string]string{}
+	for n, c := range h.containers() {
+		key := c.Labels["com.docker.compose.service"] + "#" + c.Labels["com.docker.compose.container-number"]
+		if other, ok := seen[key]; ok {
+			t.Errorf("duplicate replica %s: %s and %s", key, other, n)
+		}
+		seen[key] = n
+	}
+}
+
+func psNames(out string) []string {
+	names := strings.Fields(out)
+	sort.Strings(names)
+	return names
+}
+
+// TestInteropWithDockerCompose runs the round trip against every peer:
+// a project brought up by Docker Compose is a no-op up for mycompose
+// (container IDs unchanged), listed by its ls and ps, scaled and removed by
+// it; a project brought up by mycompose is a no-op `up -d` for Docker
+// Compose, listed by its ps, scaled and removed by it.
+func TestInteropWithDockerCompose(t *testing.T) {
+	for _, v := range peerVersions {
+		t.Run("v"+v, func(t *testing.T) {
+			bin := peerCompose(t, v)
+			t.Run("theirs", func(t *testing.T) { interopTheirs(t, peer{t, bin, v}) })
+			t.Run("ours", func(t *testing.T) { interopOurs(t, peer{t, bin, v}) })
+		})
+	}
+}
+
+var interopReplicas = []string{"db-1 running", "web-1 running", "web-2 running"}
+
+// interopTheirs: Docker Compose up, then mycompose.
+func interopTheirs(t *testing.T, dc peer) {
+	h := newHarness(t, "interop")
+	dc.run(h, "up", "-d", "--wait")
+	before := ids(h)
+	h.want(interopReplicas...)
+
+	if r := h.ok("--dry-run", "up", "-d"); strings.TrimSpace(r.stdout) != "" {
+		t.Errorf("mycompose would change a project Docker Compose %s brought up:\n%s", dc.version, r.stdout)
+	}
+	h.ok("up", "-d", "--wait")
+	h.want(interopReplicas...)
+	sameIDs(t, "mycompose up", before, ids(h))
+	noDuplicates(t, h)
+
+	if r := h.ok("ps", "-q"); len(strings.Fields(r.stdout)) != 3 {
+		t.Errorf("mycompose ps on Docker Compose %s's project: %q", dc.version, r.stdout)
+	}
+	if r := h.runIn(h.dir, "ls", "-a"); !strings.Contains(r.stdout, h.project) {
+		t.Errorf("mycompose ls does not list Docker Compose %s's project:\n%s", dc.version, r.stdout)
 	}
 
-	theirs := newHarness(t, "core")
-	compose(theirs, "up", "-d")
-	before := theirs.want("db-1 running", "web-1 running", "worker-1 running")
-	if r := theirs.ok("--dry-run", "up", "-d"); strings.TrimSpace(r.stdout) != "" {
-		t.Errorf("mycompose would change a project Docker Compose just brought up:\n%s", r.stdout)
-	}
-	theirs.ok("up", "-d")
-	for n, c := range theirs.want("db-1 running", "web-1 running", "worker-1 running") {
-		if before[n].ID != c.ID {
-			t.Errorf("mycompose recreated %s, brought up by Docker Compose", n)
+	h.ok("up", "-d", "--scale", "web=3")
+	h.want("db-1 running", "web-1 running", "web-2 running", "web-3 running")
+	after := ids(h)
+	for _, n := range []string{"db-1", "web-1", "web-2"} {
+		if after[h.project+"-"+n] != before[h.project+"-"+n] {
+			t.Errorf("mycompose scale recreated %s", n)
 		}
 	}
-	if r := theirs.ok("ps", "-q"); len(strings.Fields(r.stdout)) != 3 {
-		t.Errorf("mycompose ps on their project: %q", r.stdout)
-	}
-	theirs.ok("down")
-	theirs.want()
+	noDuplicates(t, h)
 
-	ours := newHarness(t, "core")
-	ours.ok("up", "-d")
-	before = ours.want("db-1 running", "web-1 running", "worker-1 running")
-	out := compose(ours, "up", "-d")
-	if strings.Contains(out, "Recreate") || strings.Contains(out, "Created") {
-		t.Errorf("Docker Compose changed a project mycompose brought up:\n%s", out)
+	h.ok("down", "-v")
+	h.want()
+	if n := h.networks(); len(n) != 0 {
+		t.Errorf("networks after mycompose down: %v", n)
 	}
-	for n, c := range ours.want("db-1 running", "web-1 running", "worker-1 running") {
-		if before[n].ID != c.ID {
-			t.Errorf("Docker Compose recreated %s, brought up by mycompose", n)
+	if v := h.volumes(); len(v) != 0 {
+		t.Errorf("volumes after mycompose down -v: %v", v)
+	}
+}
+
+// interopOurs: mycompose up, then Docker Compose. Compose v2.26 computes
+// its own, older hash: mycompose writes it when asked to
+// (MYCOMPOSE_HASH_VERSION), as a user who keeps Debian's docker-compose
+// would set it.
+func interopOurs(t *testing.T, dc peer) {
+	h := newHarness(t, "interop")
+	if dc.version != "5.6.0" {
+		h.env = append(h.env, "MYCOMPOSE_HASH_VERSION="+dc.version)
+	}
+	h.ok("up", "-d", "--wait")
+	before := h.want(interopReplicas...)
+	beforeIDs := ids(h)
+
+	out := dc.run(h, "up", "-d", "--wait")
+	h.want(interopReplicas...)
+	sameIDs(t, "docker compose "+dc.version+" up -d", beforeIDs, ids(h))
+	noDuplicates(t, h)
+	if t.Failed() {
+		t.Logf("docker compose up -d output:\n%s", out)
+		for n, c := range before {
+			t.Logf("%s hash %s", n, c.Labels["com.docker.compose.config-hash"])
+		}
+		t.Logf("docker compose config --hash:\n%s", dc.run(h, "config", "--hash", "*"))
+	}
+
+	want := make([]string, 0, len(beforeIDs))
+	for n := range beforeIDs {
+		want = append(want, n)
+	}
+	sort.Strings(want)
+	if got := psNames(dc.run(h, "ps", "--format", "{{.Name}}")); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("docker compose %s ps on mycompose's project: %v, want %v", dc.version, got, want)
+	}
+
+	dc.run(h, "up", "-d", "--scale", "web=3")
+	h.want("db-1 running", "web-1 running", "web-2 running", "web-3 running")
+	after := ids(h)
+	for _, n := range want {
+		if after[n] != beforeIDs[n] {
+			t.Errorf("docker compose %s scale recreated %s", dc.version, n)
 		}
 	}
-	if ps := compose(ours, "ps", "-q"); len(strings.Fields(ps)) != 3 {
-		t.Errorf("docker compose ps on our project: %q", ps)
-	}
-	compose(ours, "down")
-	ours.want()
-	if n := ours.networks(); len(n) != 0 {
+	noDuplicates(t, h)
+
+	dc.run(h, "down", "-v")
+	h.want()
+	if n := h.networks(); len(n) != 0 {
 		t.Errorf("networks after docker compose down: %v", n)
+	}
+	if v := h.volumes(); len(v) != 0 {
+		t.Errorf("volumes after docker compose down -v: %v", v)
 	}
 }
