@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The Docker Compose releases the interop tests run against, as
@@ -221,4 +223,82 @@ func interopOurs(t *testing.T, dc peer) {
 	if v := h.volumes(); len(v) != 0 {
 		t.Errorf("volumes after docker compose down -v: %v", v)
 	}
+}
+
+// TestConfigHashMatchesDockerCompose: on every directory of testdata/ with a
+// compose file that both tools accept, `mycompose config --hash '*'` prints
+// exactly what Docker Compose v5.6's does (the hash mycompose writes).
+func TestConfigHashMatchesDockerCompose(t *testing.T) {
+	bin := peerCompose(t, "5.6.0")
+	root, err := filepath.Abs(filepath.Join("..", "..", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch d.Name() {
+		case "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml":
+			dirs = append(dirs, filepath.Dir(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs = uniqueSorted(dirs)
+	// Neither tool may read the caller's project settings.
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COMPOSE_") && !strings.HasPrefix(kv, "MYCOMPOSE_") {
+			env = append(env, kv)
+		}
+	}
+	hashes := func(name string, dir string) (string, bool) {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, name, "-p", "hashcheck", "config", "--hash", "*")
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.Output()
+		return string(out), err == nil
+	}
+	compared, refused := 0, 0
+	for _, dir := range dirs {
+		rel, _ := filepath.Rel(root, dir)
+		// mycompose first: Docker Compose is only asked about what
+		// mycompose accepts. It follows YAML aliases without bound and
+		// grows past 8 GB on testdata/invalid/yaml-alias-bomb, which
+		// mycompose refuses.
+		ours, weAccept := hashes(binary, dir)
+		if !weAccept {
+			refused++ // the invalid corpus, or a key mycompose refuses
+			continue
+		}
+		theirs, theyAccept := hashes(bin, dir)
+		if !theyAccept {
+			t.Logf("%s: accepted by mycompose, refused by Docker Compose v5.6.0", rel)
+			continue
+		}
+		compared++
+		if ours != theirs {
+			t.Errorf("%s: config --hash differs\nmycompose:\n%sDocker Compose v5.6.0:\n%s", rel, ours, theirs)
+		}
+	}
+	t.Logf("%d fixture directories: %d compared, %d refused by mycompose", len(dirs), compared, refused)
+	if compared < 25 {
+		t.Errorf("only %d fixtures compared: the walk or a tool is broken", compared)
+	}
+}
+
+func uniqueSorted(l []string) []string {
+	sort.Strings(l)
+	out := l[:0]
+	for i, s := range l {
+		if i == 0 || s != l[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
