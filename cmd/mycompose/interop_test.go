@@ -161,6 +161,29 @@ func interopTheirs(t *testing.T, dc peer) {
 	}
 	noDuplicates(t, h)
 
+	// A mixed project converges without recreating what is right: change
+	// web only; Docker Compose's db keeps its container.
+	file := filepath.Join(h.dir, "compose.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(data), "GREETING: hello", "GREETING: changed", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.ok("up", "-d", "--wait", "--scale", "web=3")
+	h.want("db-1 running", "web-1 running", "web-2 running", "web-3 running")
+	changed := ids(h)
+	if changed[h.project+"-db-1"] != before[h.project+"-db-1"] {
+		t.Errorf("mycompose recreated db-1, which did not change")
+	}
+	for _, n := range []string{"web-1", "web-2", "web-3"} {
+		if changed[h.project+"-"+n] == after[h.project+"-"+n] {
+			t.Errorf("mycompose did not recreate %s after its environment changed", n)
+		}
+	}
+	noDuplicates(t, h)
+
 	h.ok("down", "-v")
 	h.want()
 	if n := h.networks(); len(n) != 0 {
