@@ -147,11 +147,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		sp = swarmSpec
 	}
 	c.checkKeys(s, sp, []string{"services", s.Name}, fmt.Sprintf("service %q", s.Name))
-	hash, err := releaseHash(s, c.l.hashRelease)
-	if err != nil {
-		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
-	}
-	accepted, err := AcceptedHashes(s)
+	hash, accepted, err := serviceHashes(s, c.l.hashRelease)
 	if err != nil {
 		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
 	}

@@ -49,8 +49,8 @@ var (
 	// (and absent) then and is true (and absent) now, so an absent key has
 	// two possible pasts: both are accepted.
 	recipeBindCreateHostPath = hashRecipe{"bind.create_host_path", bindCreateHostPath}
-	// recipeDependsOnProfiles: Compose before v2.27 did not clear depends_on
-	// and profiles before hashing (so adding a dependency recreated).
+	// recipeDependsOnProfiles: Compose v2.26 did not clear depends_on and
+	// profiles before hashing (so adding a dependency recreated); v2.40 does.
 	recipeDependsOnProfiles = hashRecipe{"depends_on+profiles", dependsOnProfiles}
 	// recipeNoLabelFile: Compose v2.26 with compose-go v2.4 (Debian 13's
 	// docker-compose package) dropped label_file from the service once its
@@ -109,20 +109,22 @@ func hashRelease(v string) (string, error) {
 		EnvHashVersion, v, ErrUnknownComposeRelease, strings.Join(known, ", "))
 }
 
-// releaseHash is the hash release stamps on a container of s. Where the
-// release's JSON is ambiguous it takes the first, most likely alternative:
-// a bind whose block is empty taken as short syntax (`./dir:/path`), one
-// that sets propagation or selinux as a long-syntax block.
-func releaseHash(s types.ServiceConfig, release string) (string, error) {
+// serviceHashes returns the hash release stamps on a container of s (the
+// one mycompose writes) and every accepted hash (AcceptedHashes). Where the
+// release's JSON is ambiguous the written hash is the first, most likely
+// alternative: a bind whose block is empty taken as short syntax
+// (`./dir:/path`), one that sets propagation or selinux as a long-syntax
+// block.
+func serviceHashes(s types.ServiceConfig, release string) (written string, accepted []string, err error) {
 	byRelease, err := ReleaseHashes(s)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	hs := byRelease[release]
 	if len(hs) == 0 {
-		return "", fmt.Errorf("%s: %w", release, ErrUnknownComposeRelease)
+		return "", nil, fmt.Errorf("%s: %w", release, ErrUnknownComposeRelease)
 	}
-	return hs[0], nil
+	return hs[0], union(byRelease), nil
 }
 
 // maxHashVariants bounds the alternatives of one release for one service
@@ -138,6 +140,11 @@ func AcceptedHashes(s types.ServiceConfig) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return union(byRelease), nil
+}
+
+// union returns the hashes of every release, sorted, without duplicates.
+func union(byRelease map[string][]string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, hs := range byRelease {
@@ -149,7 +156,7 @@ func AcceptedHashes(s types.ServiceConfig) ([]string, error) {
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
 }
 
 // ReleaseHashes returns, per ComposeReleases version, the hashes that

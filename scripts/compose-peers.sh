@@ -11,6 +11,7 @@
 #
 #   scripts/compose-peers.sh            install what is missing (quiet when cached)
 #   scripts/compose-peers.sh dir        print the cache directory
+#   scripts/compose-peers.sh module V   also build Docker Compose V from its Go module
 #
 # Cache: $MYCOMPOSE_PEERS_DIR, else /var/cache/mycompose/peers when root, else
 # ${XDG_CACHE_HOME:-~/.cache}/mycompose/peers; binaries at <dir>/<version>/docker-compose.
@@ -71,19 +72,20 @@ install_trixie() {
 }
 
 install_module() {
-  local v=$MODULE_VERSION
+  local v=${1:-$MODULE_VERSION}
+  local mod="github.com/docker/compose/v${v%%.*}"
   if cached "$v"; then return; fi
   newtmp; local tmp=$TMP
   log "building Docker Compose v$v from its Go module (a few minutes)"
   (
     cd "$tmp"
     go mod init example.com/compose-peer >/dev/null 2>&1
-    printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/docker/compose/v5/cmd"\n' >tools.go
-    go get "github.com/docker/compose/v5@v$v" >"$tmp/go.log" 2>&1
+    printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd"\n' "$mod" >tools.go
+    go get "$mod@v$v" >"$tmp/go.log" 2>&1
     go mod tidy >>"$tmp/go.log" 2>&1
     CGO_ENABLED=0 go build -trimpath \
-      -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=v$v" \
-      -o "$tmp/docker-compose" github.com/docker/compose/v5/cmd >>"$tmp/go.log" 2>&1
+      -ldflags "-s -w -X $mod/internal.Version=v$v" \
+      -o "$tmp/docker-compose" "$mod/cmd" >>"$tmp/go.log" 2>&1
   ) || { cat "$tmp/go.log" >&2; return 1; }
   mkdir -p "$DIR/$v"
   install -m 0755 "$tmp/docker-compose" "$DIR/$v/docker-compose"
@@ -94,5 +96,8 @@ install_module() {
 case "${1:-install}" in
   dir) echo "$DIR" ;;
   install) install_trixie; install_module ;;
-  *) echo "usage: $0 [install|dir]" >&2; exit 2 ;;
+  # Another release built from its Go module, for checking a recipe by
+  # hand (not used by the tests): scripts/compose-peers.sh module 2.40.3
+  module) [ -n "${2:-}" ] || { echo "usage: $0 module VERSION" >&2; exit 2; }; install_module "$2" ;;
+  *) echo "usage: $0 [install|dir|module VERSION]" >&2; exit 2 ;;
 esac

@@ -117,8 +117,17 @@ func psNames(out string) []string {
 // (container IDs unchanged), listed by its ls and ps, scaled and removed by
 // it; a project brought up by mycompose is a no-op `up -d` for Docker
 // Compose, listed by its ps, scaled and removed by it.
+//
+// MYCOMPOSE_EXTRA_PEERS=2.40.3 adds releases built by hand with
+// `scripts/compose-peers.sh module 2.40.3`.
 func TestInteropWithDockerCompose(t *testing.T) {
-	for _, v := range peerVersions {
+	versions := peerVersions
+	for _, v := range strings.Split(os.Getenv("MYCOMPOSE_EXTRA_PEERS"), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			versions = append(versions, v)
+		}
+	}
+	for _, v := range versions {
 		t.Run("v"+v, func(t *testing.T) {
 			bin := peerCompose(t, v)
 			t.Run("theirs", func(t *testing.T) { interopTheirs(t, peer{t, bin, v}) })
