@@ -81,8 +81,7 @@ secrets:
 // TestReleaseHashesMatchRealCompose pins the hashes real Docker Compose
 // binaries stamped on the containers of goldenProject (`docker-compose
 // --profile web create`; v2.26.1 is Debian 13's 2.26.1-4, built with
-// compose-go v2.4.8; v2.40.3 computed by its loading path over compose-go
-// v2.9.1, which mycompose used before).
+// compose-go v2.4.8; v2.40.3 and v5.6.0 built from their Go modules).
 func TestReleaseHashesMatchRealCompose(t *testing.T) {
 	dir := inlineDir(t, goldenProject, map[string]string{"token.txt": "s3cret\n"})
 	want := map[string]map[string]string{
