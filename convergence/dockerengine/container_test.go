@@ -17,7 +17,9 @@ import (
 
 // richSpec returns a container spec exercising most mapped fields.
 func richSpec(proj, volumeName, hostDir, roDir string) project.ContainerSpec {
-	stop, init := 3, true
+	// A stop timeout long enough that a loaded machine still delivers the
+	// SIGTERM to the trap before the engine falls back to SIGKILL.
+	stop, init := 15, true
 	return project.ContainerSpec{
 		Image:       imageLatest,
 		Env:         []string{"A=1", "B=two words"},
@@ -89,8 +91,8 @@ func TestCreateContainerRichSpec(t *testing.T) {
 	if cfg.Labels[project.LabelProject] != proj || cfg.Labels["user.label"] != "v" {
 		t.Errorf("Labels = %v", cfg.Labels)
 	}
-	if cfg.StopTimeout == nil || *cfg.StopTimeout != 3 {
-		t.Errorf("StopTimeout = %v, want 3", cfg.StopTimeout)
+	if cfg.StopTimeout == nil || *cfg.StopTimeout != 15 {
+		t.Errorf("StopTimeout = %v, want 15", cfg.StopTimeout)
 	}
 	if h := cfg.Healthcheck; h == nil || !slices.Equal(h.Test, []string{"CMD", "true"}) || h.Interval != 2*time.Second ||
 		h.Timeout != time.Second || h.StartPeriod != 500*time.Millisecond || h.Retries != 4 {
