@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -80,5 +81,26 @@ func TestBuildValuesTheEngineCannotHonourAreRefused(t *testing.T) {
 		t.Run(c.want, func(t *testing.T) {
 			loadErr(t, "services:\n  app:\n    build:\n      context: .\n      "+c.yaml+"\n", `service "app"`, c.want)
 		})
+	}
+}
+
+// TestSSHKeyWithPathRendersAsJSON: build.ssh id=path used to break the key
+// check and `config --format json` (compose-go marshals it as invalid JSON).
+func TestSSHKeyWithPathRendersAsJSON(t *testing.T) {
+	dir := inlineDir(t, "services:\n  app:\n    build:\n      context: .\n      ssh: [default, deploy=/run/agent.sock]\n", nil)
+	out, err := Render(t.Context(), Options{WorkDir: dir, Environ: []string{}}, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Services map[string]struct {
+			Build struct{ SSH []string }
+		}
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("config JSON: %v\n%s", err, out)
+	}
+	if got := fmt.Sprint(v.Services["app"].Build.SSH); got != "[default deploy=/run/agent.sock]" {
+		t.Errorf("ssh = %s", got)
 	}
 }
