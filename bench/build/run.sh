@@ -11,7 +11,8 @@ set -euo pipefail
 MC=$(realpath "${1:-bin/mycompose}")
 DIR=$(mktemp -d)
 PROJECT=bench-build-$$
-trap '"$MC" -p "$PROJECT" --project-directory "$DIR" down --rmi local -t 1 >/dev/null 2>&1 || true; docker rmi -f "$PROJECT-docker" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
+OLD=() # images a rebuild untagged
+trap '"$MC" -p "$PROJECT" --project-directory "$DIR" down --rmi local -t 1 >/dev/null 2>&1 || true; docker rmi -f "$PROJECT-docker" "${OLD[@]}" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
 cd "$DIR"
 cat > Dockerfile <<'DOCKERFILE'
 FROM mycompose-test/busybox AS base
@@ -43,6 +44,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "cold up -d --build (10 services):      $(t "$MC" -p "$PROJECT" up -d --build) s"
 echo "no-change up -d --build:               $(t "$MC" -p "$PROJECT" up -d --build) s"
 echo "no-change up -d --build:               $(t "$MC" -p "$PROJECT" up -d --build) s"
+OLD+=("$(docker image inspect -f '{{.Id}}' "$PROJECT-s03")")
 echo "changed" >> s03/main.txt
 echo "one-file-change up -d --build:         $(t "$MC" -p "$PROJECT" up -d --build) s"
 echo "mycompose build s01 (no change):       $(t "$MC" -p "$PROJECT" build s01) s"

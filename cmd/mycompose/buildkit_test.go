@@ -58,6 +58,8 @@ func TestBuildKitCacheMountSecretsAndTags(t *testing.T) {
 	if localImageID(t, extraTag) != localImageID(t, p+"-cached") || localImageID(t, extraTag) == "" {
 		t.Error("build.tags did not name the built image")
 	}
+	first := localImageID(t, p+"-cached")
+	t.Cleanup(func() { runDocker("rmi", first) }) // untagged by the rebuild
 	h.env[2] = "STAMP=2"
 	h.ok("build", "cached")
 	if got := imageFile(t, p+"-cached", "/seen"); got != "stamp-1\nstamp-2" {
