@@ -3,12 +3,14 @@ package convergence
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -16,23 +18,77 @@ import (
 	"github.com/mycompose/mycompose/project"
 )
 
-// ImageBuilder builds images through the engine's build API.
+// ImageBuilder builds images through the engine.
 type ImageBuilder interface {
-	// BuildImage builds from a tarred context and returns the image ID;
-	// progress receives the builder's output lines.
-	BuildImage(ctx context.Context, req BuildRequest, progress func(line string)) (string, error)
+	// BuildImage builds req and returns the image ID. progress (which may
+	// be nil) receives which builder runs, then the builder's steps.
+	BuildImage(ctx context.Context, req BuildRequest, progress func(BuildProgress)) (string, error)
 }
 
 // BuildRequest is one image build.
 type BuildRequest struct {
-	Context    io.Reader // tar stream of the build context
-	Dockerfile string    // path inside the context
-	Tag        string
-	Args       map[string]string
-	Target     string
-	Labels     map[string]string
-	NoCache    bool
-	Pull       bool
+	Build *project.Build
+	// Tags name the image: the service's image first, then build.tags.
+	Tags []string
+	// Platform is the one target platform ("" for the engine's own).
+	Platform string
+	// Classic asks for the classic builder even where BuildKit is there
+	// (DOCKER_BUILDKIT=0).
+	Classic bool
+}
+
+// Builders, as BuildProgress.Builder names them.
+const (
+	BuilderBuildKit = "buildkit"
+	BuilderClassic  = "classic"
+)
+
+// BuildProgress is one update of a build: the builder chosen (first), or
+// a step's state or output.
+type BuildProgress struct {
+	Builder string // set once, before any step
+	// Step names the builder step ("[2/3] RUN make"); the classic builder
+	// has one per Dockerfile instruction.
+	Step string
+	// State is StepRunning, StepDone, StepCached or StepError; empty for an
+	// output chunk.
+	State string
+	// Output is one line the step printed.
+	Output string
+	// Detail is the step's duration when done, or its error.
+	Detail string
+}
+
+// Build step states.
+const (
+	StepRunning = "Running"
+	StepDone    = "Done"
+	StepCached  = "Cached"
+	StepError   = "Error"
+)
+
+// ErrBuildKitOnly marks a build that uses a key only BuildKit implements
+// on an engine that builds with the classic builder.
+var ErrBuildKitOnly = errors.New("needs BuildKit")
+
+// ClassicUnsupported names the first key of b that the classic builder
+// cannot honour, or "". Pure.
+func ClassicUnsupported(b *project.Build) string {
+	switch {
+	case len(b.Secrets) > 0:
+		return "secrets"
+	case len(b.SSH) > 0:
+		return "ssh"
+	case len(b.CacheTo) > 0:
+		return "cache_to"
+	case len(b.AdditionalContexts) > 0:
+		return "additional_contexts"
+	case b.Privileged || len(b.Entitlements) > 0:
+		return "privileged/entitlements"
+	case b.Remote != "" && !strings.HasPrefix(b.Remote, "http"):
+		return "context (git)"
+	}
+	return ""
 }
 
 // inlineDockerfile is where a dockerfile_inline is placed in the context.
@@ -72,9 +128,8 @@ func PlanBuilds(p *project.Project, present map[string]string, opts BuildOptions
 // engine always needs), and adds a dockerfile_inline as a file. It returns
 // the Dockerfile path to give the engine.
 func ContextTar(b *project.Build) (io.ReadCloser, string, error) {
-	info, err := os.Stat(b.Context)
-	if err != nil || !info.IsDir() {
-		return nil, "", fmt.Errorf("build context %q is not a directory", b.Context)
+	if err := CheckBuildInputs(b); err != nil {
+		return nil, "", err
 	}
 	dockerfile := b.Dockerfile
 	if dockerfile == "" {
@@ -82,8 +137,6 @@ func ContextTar(b *project.Build) (io.ReadCloser, string, error) {
 	}
 	if b.DockerfileInline != "" {
 		dockerfile = inlineDockerfile
-	} else if _, err := os.Stat(filepath.Join(b.Context, dockerfile)); err != nil {
-		return nil, "", fmt.Errorf("build: Dockerfile %q not found in context %q", dockerfile, b.Context)
 	}
 	pm, err := ignoreMatcher(b.Context)
 	if err != nil {
@@ -94,6 +147,33 @@ func ContextTar(b *project.Build) (io.ReadCloser, string, error) {
 		pw.CloseWithError(writeContext(pw, b, dockerfile, pm))
 	}()
 	return pr, filepath.ToSlash(dockerfile), nil
+}
+
+// CheckBuildInputs fails when the local context directory or the
+// Dockerfile of b is missing, before any builder is asked.
+func CheckBuildInputs(b *project.Build) error {
+	if b.Remote != "" {
+		return nil
+	}
+	info, err := os.Stat(b.Context)
+	if err != nil || !info.IsDir() {
+		return fmt.Errorf("build context %q is not a directory", b.Context)
+	}
+	if b.DockerfileInline != "" {
+		return nil
+	}
+	name := b.Dockerfile
+	if name == "" {
+		name = "Dockerfile"
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(b.Context, path)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("build: Dockerfile %q not found in context %q", name, b.Context)
+	}
+	return nil
 }
 
 func ignoreMatcher(dir string) (*patternmatcher.PatternMatcher, error) {
@@ -187,14 +267,80 @@ func WriteTarEntry(tw *tar.Writer, path, name string, info fs.FileInfo, keepOwne
 	return err
 }
 
-// BuildRequestFor prepares the build of svc; the caller closes Context.
-func BuildRequestFor(svc *project.Service) (BuildRequest, io.Closer, error) {
-	ctx, dockerfile, err := ContextTar(svc.Build)
-	if err != nil {
-		return BuildRequest{}, nil, fmt.Errorf("service %q: %w", svc.Name, err)
+// BuildRequestFor is the build of svc: its image, build.tags, and the
+// platform from platform: or build.platforms.
+// An additional context service:NAME becomes the image of NAME
+// (docker-image://REF), which the engine has once NAME is built.
+func BuildRequestFor(p *project.Project, svc *project.Service) BuildRequest {
+	b := *svc.Build
+	if len(b.AdditionalContexts) > 0 {
+		b.AdditionalContexts = map[string]string{}
+		for k, v := range svc.Build.AdditionalContexts {
+			if name, ok := strings.CutPrefix(v, ServiceContext); ok {
+				if dep, found := p.Service(name); found {
+					v = "docker-image://" + dep.Container.Image
+				}
+			}
+			b.AdditionalContexts[k] = v
+		}
 	}
-	return BuildRequest{
-		Context: ctx, Dockerfile: dockerfile, Tag: svc.Container.Image, Args: svc.Build.Args,
-		Target: svc.Build.Target, Labels: svc.Build.Labels, NoCache: svc.Build.NoCache, Pull: svc.Build.Pull,
-	}, ctx, nil
+	req := BuildRequest{Build: &b, Tags: append([]string{svc.Container.Image}, b.Tags...), Platform: svc.Container.Platform}
+	if req.Platform == "" && len(b.Platforms) == 1 {
+		req.Platform = b.Platforms[0]
+	}
+	return req
+}
+
+// ServiceContext is the additional_contexts prefix naming another
+// service's image.
+const ServiceContext = "service:"
+
+// BuildDeps returns, for each service in names, the services of names it
+// needs built first (its service:NAME additional contexts), sorted, or an
+// error naming a cycle. Pure.
+func BuildDeps(p *project.Project, names []string) (map[string][]string, error) {
+	in := map[string]bool{}
+	for _, n := range names {
+		in[n] = true
+	}
+	deps := map[string][]string{}
+	for _, n := range names {
+		svc, _ := p.Service(n)
+		if svc == nil || svc.Build == nil {
+			continue
+		}
+		for _, v := range svc.Build.AdditionalContexts {
+			if dep, ok := strings.CutPrefix(v, ServiceContext); ok && in[dep] {
+				deps[n] = append(deps[n], dep)
+			}
+		}
+		sort.Strings(deps[n])
+	}
+	// Depth-first search for a cycle, in sorted order for a stable message.
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(n string, path []string) error
+	visit = func(n string, path []string) error {
+		switch state[n] {
+		case 1:
+			return fmt.Errorf("build contexts form a cycle: %s", strings.Join(append(path, n), " -> "))
+		case 2:
+			return nil
+		}
+		state[n] = 1
+		for _, d := range deps[n] {
+			if err := visit(d, append(path, n)); err != nil {
+				return err
+			}
+		}
+		state[n] = 2
+		return nil
+	}
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		if err := visit(n, nil); err != nil {
+			return nil, err
+		}
+	}
+	return deps, nil
 }

@@ -3,6 +3,7 @@ package convergence
 import (
 	"archive/tar"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -103,6 +104,79 @@ func TestPlanBuilds(t *testing.T) {
 	} {
 		if got := strings.Join(PlanBuilds(p, present, tc.opts), " "); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.opts, got, tc.want)
+		}
+	}
+}
+
+func buildProject(ctxs map[string]map[string]string) *project.Project {
+	p := &project.Project{Name: "p"}
+	names := make([]string, 0, len(ctxs))
+	for n := range ctxs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p.Services = append(p.Services, project.Service{Name: n, Container: project.ContainerSpec{Image: "p-" + n},
+			Build: &project.Build{Context: "/src/" + n, AdditionalContexts: ctxs[n]}})
+	}
+	return p
+}
+
+func TestBuildDepsOrderServiceContexts(t *testing.T) {
+	p := buildProject(map[string]map[string]string{
+		"base": nil,
+		"app":  {"base": "service:base", "dir": "/x"},
+		"web":  {"b": "service:base", "a": "service:app"},
+	})
+	deps, err := BuildDeps(p, []string{"app", "base", "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(deps["app"], deps["web"], deps["base"]); got != "[base] [app base] []" {
+		t.Errorf("deps = %s", got)
+	}
+	// A dependency that is not being built (its image is present) is no
+	// dependency of this run.
+	deps, _ = BuildDeps(p, []string{"web"})
+	if len(deps["web"]) != 0 {
+		t.Errorf("deps = %v", deps)
+	}
+	p = buildProject(map[string]map[string]string{"a": {"x": "service:b"}, "b": {"y": "service:a"}})
+	if _, err := BuildDeps(p, []string{"a", "b"}); err == nil || !strings.Contains(err.Error(), "a -> b -> a") {
+		t.Errorf("cycle: %v", err)
+	}
+}
+
+func TestBuildRequestForResolvesServiceContextsAndPlatform(t *testing.T) {
+	p := buildProject(map[string]map[string]string{"base": nil, "app": {"base": "service:base", "dir": "/x"}})
+	app, _ := p.Service("app")
+	app.Build.Tags = []string{"extra:1"}
+	app.Build.Platforms = []string{"linux/amd64"}
+	req := BuildRequestFor(p, app)
+	if got := fmt.Sprintln(req.Tags, req.Platform, req.Build.AdditionalContexts); got != "[p-app extra:1] linux/amd64 map[base:docker-image://p-base dir:/x]\n" {
+		t.Errorf("request = %s", got)
+	}
+	if app.Build.AdditionalContexts["base"] != "service:base" {
+		t.Error("BuildRequestFor changed the project")
+	}
+}
+
+func TestClassicUnsupported(t *testing.T) {
+	for _, c := range []struct {
+		b    project.Build
+		want string
+	}{
+		{project.Build{}, ""},
+		{project.Build{Remote: "https://example.com/ctx.tar"}, ""},
+		{project.Build{Remote: "git@example.com:a/b.git"}, "context (git)"},
+		{project.Build{Secrets: []project.BuildSecret{{ID: "a"}}}, "secrets"},
+		{project.Build{SSH: []project.BuildSSH{{ID: "default"}}}, "ssh"},
+		{project.Build{CacheTo: []string{"type=inline"}}, "cache_to"},
+		{project.Build{AdditionalContexts: map[string]string{"a": "/x"}}, "additional_contexts"},
+		{project.Build{Privileged: true}, "privileged/entitlements"},
+	} {
+		if got := ClassicUnsupported(&c.b); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.b, got, c.want)
 		}
 	}
 }

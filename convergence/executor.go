@@ -15,7 +15,7 @@ import (
 
 // Event is a state change of one engine object, for the UI.
 type Event struct {
-	// Object is "Container", "Network" or "Volume".
+	// Object is "Container", "Network", "Volume" or "Image".
 	Object string
 	Name   string
 	// Status is a Docker Compose-style word: Creating, Created, Starting,

@@ -146,7 +146,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 	if c.l.session.opts.Swarm {
 		sp = swarmSpec
 	}
-	c.checkKeys(s, sp, []string{"services", s.Name}, fmt.Sprintf("service %q", s.Name))
+	c.checkKeys(checkable(s), sp, []string{"services", s.Name}, fmt.Sprintf("service %q", s.Name))
 	hash, accepted, err := serviceHashes(s, c.l.hashRelease)
 	if err != nil {
 		c.serviceRefuse(s.Name, nil, "cannot compute config hash: %v", err)
@@ -176,6 +176,22 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Swarm:          c.swarmService(s, ctr),
 		Requires:       c.requirements(s),
 	}
+}
+
+// checkable is s as the key check can marshal it: compose-go's SSHKey
+// renders `ssh: [id=path]` as invalid JSON ("id": path, unquoted), so the
+// paths are left out of the copy (they are not keys).
+func checkable(s types.ServiceConfig) types.ServiceConfig {
+	if s.Build == nil || len(s.Build.SSH) == 0 {
+		return s
+	}
+	b := *s.Build
+	b.SSH = make(types.SSHConfig, len(s.Build.SSH))
+	for i, k := range s.Build.SSH {
+		b.SSH[i] = types.SSHKey{ID: k.ID}
+	}
+	s.Build = &b
+	return s
 }
 
 // replicas is deploy.replicas, else scale, else 1 (compose-go has already

@@ -99,6 +99,9 @@ func renderProject(ctx context.Context, opts Options, format string) (out []byte
 		if !opts.ShowSecrets {
 			s.Environment = redact(s.Environment, l.envFileKeys[name])
 		}
+		if format == "json" {
+			s.Build = sshAsJSON(s.Build)
+		}
 		cp.Services[name] = s
 	}
 	if format == "json" {
@@ -112,6 +115,23 @@ func renderProject(ctx context.Context, opts Options, format string) (out []byte
 	// Interpolation already happened: escape what remains so the output can
 	// be fed back to compose unchanged.
 	return bytes.ReplaceAll(out, []byte("$"), []byte("$$")), nil
+}
+
+// sshAsJSON writes ssh keys with a path in their short form, "id=path":
+// compose-go's SSHKey marshals them as invalid JSON ("id": path).
+func sshAsJSON(b *types.BuildConfig) *types.BuildConfig {
+	if b == nil || len(b.SSH) == 0 {
+		return b
+	}
+	c := *b
+	c.SSH = make(types.SSHConfig, len(b.SSH))
+	for i, k := range b.SSH {
+		if k.Path != "" {
+			k = types.SSHKey{ID: k.ID + "=" + k.Path}
+		}
+		c.SSH[i] = k
+	}
+	return &c
 }
 
 // loaded is a compose-go project plus what conversion needs to know about

@@ -86,6 +86,10 @@ var serviceSpec = spec{
 	"build": {
 		"context": nil, "dockerfile": nil, "dockerfile_inline": nil, "args": nil,
 		"target": nil, "labels": nil, "no_cache": nil, "pull": nil,
+		"tags": nil, "platforms": nil, "secrets": {"source": nil, "target": nil},
+		"ssh": nil, "cache_from": nil, "cache_to": nil, "additional_contexts": nil,
+		"network": nil, "shm_size": nil, "extra_hosts": nil, "isolation": nil,
+		"privileged": nil, "entitlements": nil, "ulimits": nil,
 	},
 	"develop": developSpec,
 }
@@ -102,7 +106,8 @@ var networkSpec = spec{
 
 // keyHints explain some refusals beyond "not supported yet".
 var keyHints = map[string]string{
-	"build": "mycompose builds with the engine's classic builder",
+	"build.provenance": "attestations need a registry or OCI exporter; the engine's image store keeps none",
+	"build.sbom":       "attestations need a registry or OCI exporter; the engine's image store keeps none",
 }
 
 // unsupported returns the paths of the keys set in the JSON form of v that

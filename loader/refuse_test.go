@@ -16,7 +16,7 @@ import (
 // is an error naming the service and the key, never silently ignored.
 func TestRefusedServiceKeys(t *testing.T) {
 	cases := []struct{ key, yaml string }{
-		{"build.ssh", "build: {context: ., ssh: [default]}"},
+		{"build.provenance", "build: {context: ., provenance: \"mode=max\"}"},
 		{"links", "links: [other]"},
 		{"external_links", "external_links: [x]"},
 		{"post_start", "post_start: [{command: [x]}]"},
@@ -70,8 +70,8 @@ services:
     use_api_socket: true
     external_links: [x]
   db:
-    build: {context: ., cache_from: [x]}
-`, `key "use_api_socket"`, `key "external_links"`, `service "db": key "build.cache_from"`)
+    build: {context: ., sbom: "true"}
+`, `key "use_api_socket"`, `key "external_links"`, `service "db": key "build.sbom"`)
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("%d lines, want 3: %q", n, err)
 	}

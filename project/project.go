@@ -112,6 +112,49 @@ type Build struct {
 	Labels           map[string]string
 	NoCache          bool
 	Pull             bool // always try to pull a newer base image
+
+	// Remote is a context URL (git or https) the builder fetches itself;
+	// Context is then empty.
+	Remote string
+	// Tags are more names for the built image, besides the service's image.
+	Tags []string
+	// Platforms are the target platforms ("linux/amd64"); at most one
+	// reaches an engine build.
+	Platforms []string
+	// Secrets are the build secrets RUN --mount=type=secret can read.
+	Secrets []BuildSecret
+	// SSH are the ssh agent sockets or keys RUN --mount=type=ssh can use.
+	SSH []BuildSSH
+	// CacheFrom and CacheTo are cache imports and exports, each
+	// "type=...,key=value" (a bare reference is type=registry).
+	CacheFrom []string
+	CacheTo   []string
+	// AdditionalContexts are named contexts: an absolute directory, a URL,
+	// "docker-image://REF" or "service:NAME" (the image of another built
+	// service, which is built first).
+	AdditionalContexts map[string]string
+	Network            string // force-network-mode: "", "default", "host" or "none"
+	ShmSize            int64  // /dev/shm size of RUN steps, bytes
+	ExtraHosts         []string
+	Isolation          string
+	Privileged         bool     // allow RUN --security=insecure
+	Entitlements       []string // extra entitlements allowed to the build
+	Ulimits            []Ulimit // sorted by name
+}
+
+// BuildSecret is one build secret: the content, read from a file or the
+// environment when the project is loaded, is handed to the builder only.
+type BuildSecret struct {
+	ID      string
+	File    string // read by the builder session when asked
+	Content []byte // environment: or content: secrets
+}
+
+// BuildSSH is one ssh entry of a build: ID "default" with no paths means
+// the agent at SSH_AUTH_SOCK.
+type BuildSSH struct {
+	ID    string
+	Paths []string // agent sockets or private key files
 }
 
 // Dependency is one depends_on entry.

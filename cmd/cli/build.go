@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mycompose/mycompose/cmd/cli/render"
 	"github.com/mycompose/mycompose/convergence"
 	"github.com/mycompose/mycompose/project"
 )
@@ -68,8 +70,9 @@ func runBuild(ctx context.Context, deps *Deps, g *globalOptions, o *buildOptions
 	return err
 }
 
-// buildImages builds the images PlanBuilds selects, one after the other
-// (builds are CPU-bound and the engine runs each step's container), and
+// buildImages builds the images PlanBuilds selects, independent ones in
+// parallel (up to the parallel limit) and a service whose build uses
+// another's image (additional_contexts: service:NAME) after it, and
 // returns the references built (or, in a dry run, to be built).
 func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p *project.Project, opts convergence.BuildOptions, quiet bool) ([]string, error) {
 	var refs []string
@@ -86,48 +89,160 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 		return nil, err
 	}
 	names := convergence.PlanBuilds(p, present, opts)
-	var events func(convergence.Event)
-	if !quiet {
+	deps_, err := convergence.BuildDeps(p, names)
+	if err != nil {
+		return nil, err
+	}
+	if g.DryRun {
+		var built []string
+		for _, name := range buildOrder(names, deps_) {
+			svc, _ := p.Service(name)
+			fmt.Fprintf(deps.Stdout, "build image %s (service %s)\n", svc.Container.Image, name)
+			built = append(built, svc.Container.Image)
+		}
+		return built, nil
+	}
+	for _, name := range names {
+		if svc, _ := p.Service(name); svc != nil {
+			if err := convergence.CheckBuildInputs(svc.Build); err != nil {
+				return nil, fmt.Errorf("service %q: %w", name, err)
+			}
+		}
+	}
+	var ui progressUI = quietProgress{}
+	if !quiet && len(names) > 0 {
 		spec := viewSpec{action: "Building"}
 		for _, name := range names {
 			svc, _ := p.Service(name)
 			spec.expect = append(spec.expect, objectKey{"Image", svc.Container.Image})
 		}
-		ui := g.progressView(deps, spec)
+		ui = g.progressView(deps, spec)
 		defer ui.done()
-		events = ui.event
 	}
-	emit := func(e convergence.Event) {
-		if events != nil {
-			events(e)
-		}
-	}
-	var built []string
-	for _, name := range names {
+	classic := envValue(deps.Environ, "DOCKER_BUILDKIT") == "0"
+	return runBuilds(ctx, names, deps_, parallelLimit(deps), func(ctx context.Context, name string) (string, error) {
 		svc, _ := p.Service(name)
-		ref := svc.Container.Image
-		if g.DryRun {
-			fmt.Fprintf(deps.Stdout, "build image %s (service %s)\n", ref, name)
-			built = append(built, ref)
-			continue
+		req := convergence.BuildRequestFor(p, svc)
+		req.Classic = classic
+		return buildOne(ctx, eng, svc.Name, req, ui)
+	})
+}
+
+// buildOrder lists names with each after its dependencies, otherwise in
+// the given order (deps has no cycle: BuildDeps checked).
+func buildOrder(names []string, deps map[string][]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(n string) {
+		if seen[n] {
+			return
 		}
-		if err := ctx.Err(); err != nil {
-			return built, err
+		seen[n] = true
+		for _, d := range deps[n] {
+			visit(d)
 		}
-		req, closer, err := convergence.BuildRequestFor(svc)
-		if err != nil {
-			return built, err
-		}
-		emit(convergence.Event{Object: "Image", Name: ref, Status: "Building"})
-		start := time.Now()
-		_, err = eng.BuildImage(ctx, req, nil)
-		closer.Close()
-		if err != nil {
-			emit(convergence.Event{Object: "Image", Name: ref, Status: "Error"})
-			return built, fmt.Errorf("service %q: %w", name, err)
-		}
-		emit(convergence.Event{Object: "Image", Name: ref, Status: "Built", Detail: time.Since(start).Round(time.Millisecond).String()})
-		built = append(built, ref)
+		out = append(out, n)
 	}
-	return built, nil
+	for _, n := range names {
+		visit(n)
+	}
+	return out
+}
+
+// buildOne builds one service's image and reports it as an Image line
+// with the builder's steps as its child lines.
+func buildOne(ctx context.Context, eng Engine, service string, req convergence.BuildRequest, ui progressUI) (string, error) {
+	ref := req.Tags[0]
+	parent := objectKey{"Image", ref}
+	start := time.Now()
+	_, err := eng.BuildImage(ctx, req, func(bp convergence.BuildProgress) {
+		switch {
+		case bp.Builder != "":
+			ui.event(convergence.Event{Object: "Image", Name: ref, Status: "Building", Detail: bp.Builder})
+		case bp.Output != "":
+			ui.child(childEvent{Kind: "Step", ID: bp.Step, Parent: parent, Status: convergence.StepRunning, Output: bp.Output, State: render.Working})
+		default:
+			ui.child(childEvent{Kind: "Step", ID: bp.Step, Parent: parent, Status: bp.State, Detail: bp.Detail, State: stepState(bp.State)})
+		}
+	})
+	if err != nil {
+		ui.event(convergence.Event{Object: "Image", Name: ref, Status: "Error", Detail: err.Error()})
+		return ref, fmt.Errorf("service %q: %w", service, err)
+	}
+	ui.event(convergence.Event{Object: "Image", Name: ref, Status: "Built", Detail: time.Since(start).Round(time.Millisecond).String()})
+	return ref, nil
+}
+
+// stepState is how the live view draws a build step.
+func stepState(s string) render.State {
+	switch s {
+	case convergence.StepDone, convergence.StepCached:
+		return render.Done
+	case convergence.StepError:
+		return render.Failed
+	}
+	return render.Working
+}
+
+// runBuilds runs build for each name once its dependencies are built, at
+// most limit at a time. After a failure it starts nothing new, lets the
+// builds in flight finish, and returns the first error; the references
+// built are in the order they finished.
+func runBuilds(ctx context.Context, names []string, deps map[string][]string, limit int, build func(context.Context, string) (string, error)) ([]string, error) {
+	if limit < 1 {
+		limit = 1
+	}
+	done := map[string]chan struct{}{}
+	for _, n := range names {
+		done[n] = make(chan struct{})
+	}
+	var (
+		mu       sync.Mutex
+		built    []string
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	failed := make(chan struct{})
+	var failOnce sync.Once
+	sem := make(chan struct{}, limit)
+	for _, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[n])
+			for _, d := range deps[n] {
+				select {
+				case <-done[d]:
+				case <-failed:
+					return
+				}
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-failed:
+				return
+			}
+			defer func() { <-sem }()
+			select {
+			case <-failed:
+				return
+			default:
+			}
+			if err := ctx.Err(); err != nil {
+				failOnce.Do(func() { firstErr = err; close(failed) })
+				return
+			}
+			ref, err := build(ctx, n)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failOnce.Do(func() { firstErr = err; close(failed) })
+				return
+			}
+			built = append(built, ref)
+		}()
+	}
+	wg.Wait()
+	return built, firstErr
 }

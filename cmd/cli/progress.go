@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +65,10 @@ type childEvent struct {
 	State  render.State
 	// Current and Total are bytes, when known (a bar shows them).
 	Current, Total int64
+	// Output is one line a build step printed (Status is then the step's
+	// current one): plain mode prints it as BUILDKIT_PROGRESS=plain does,
+	// --progress json sends it, the live view leaves it out.
+	Output string
 }
 
 // newProgress picks the renderer: a live view on a terminal, plain lines
@@ -103,6 +108,7 @@ type plainProgressUI struct {
 	mu      sync.Mutex
 	tr      render.Transfers
 	printed map[string]bool // ref + phase
+	steps   plainSteps
 }
 
 func (p *plainProgressUI) event(e convergence.Event) {
@@ -132,6 +138,10 @@ func (p *plainProgressUI) pull(e convergence.PullEvent) {
 func (p *plainProgressUI) child(c childEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if c.Kind == "Step" {
+		p.steps.print(p.w, c)
+		return
+	}
 	if p.printed == nil {
 		p.printed = map[string]bool{}
 	}
@@ -148,6 +158,47 @@ func (p *plainProgressUI) child(c childEvent) {
 }
 
 func (p *plainProgressUI) done() {}
+
+// plainSteps numbers build steps across the builds in flight, as BuildKit
+// numbers its vertexes: "#5 [app 2/3] RUN make", then "#5 <output>",
+// "#5 DONE 0.3s", "#5 CACHED" or "#5 ERROR: <why>".
+type plainSteps struct {
+	num  map[string]int
+	next int
+}
+
+func (s *plainSteps) print(w io.Writer, c childEvent) {
+	if s.num == nil {
+		s.num = map[string]int{}
+	}
+	key := c.Parent.name + "\x00" + c.ID
+	n, ok := s.num[key]
+	if !ok {
+		s.next++
+		n = s.next
+		s.num[key] = n
+		fmt.Fprintf(w, "#%d %s\n", n, stepTitle(c.Parent.name, c.ID))
+	}
+	switch {
+	case c.Output != "":
+		fmt.Fprintf(w, "#%d %s\n", n, c.Output)
+	case c.Status == convergence.StepDone:
+		fmt.Fprintln(w, strings.TrimSpace(fmt.Sprintf("#%d DONE %s", n, c.Detail)))
+	case c.Status == convergence.StepCached:
+		fmt.Fprintf(w, "#%d CACHED\n", n)
+	case c.Status == convergence.StepError:
+		fmt.Fprintf(w, "#%d ERROR: %s\n", n, c.Detail)
+	}
+}
+
+// stepTitle puts the image's name into a step's bracket, as buildx bake
+// does for each target: "[2/3] RUN x" -> "[app 2/3] RUN x".
+func stepTitle(image, step string) string {
+	if rest, ok := strings.CutPrefix(step, "["); ok {
+		return "[" + image + " " + rest
+	}
+	return "[" + image + "] " + step
+}
 
 // plainProgress is the plain renderer as an event callback.
 func plainProgress(w io.Writer) func(convergence.Event) {
@@ -167,6 +218,7 @@ type progressEvent struct {
 	Detail  string `json:"detail,omitempty"`
 	Current int64  `json:"current,omitempty"`
 	Total   int64  `json:"total,omitempty"`
+	Output  string `json:"output,omitempty"`
 }
 
 // jsonInterval bounds the rate of transfer events per image and per layer:
@@ -227,7 +279,14 @@ func (p *jsonProgress) send(ev progressEvent, now time.Time) {
 func (p *jsonProgress) child(c childEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.send(progressEvent{Object: c.Kind, Name: c.ID, Parent: c.Parent.name, Status: c.Status, Detail: c.Detail, Current: c.Current, Total: c.Total}, p.now())
+	ev := progressEvent{Object: c.Kind, Name: c.ID, Parent: c.Parent.name, Status: c.Status, Detail: c.Detail, Current: c.Current, Total: c.Total, Output: c.Output}
+	if c.Output != "" { // every line, never rate-limited
+		now := p.now()
+		ev.Version, ev.Time = progressSchemaVersion, now.UTC().Format(time.RFC3339Nano)
+		p.enc.Encode(ev)
+		return
+	}
+	p.send(ev, p.now())
 }
 
 func (p *jsonProgress) done() {}
@@ -281,6 +340,9 @@ func (p *ttyProgress) pull(e convergence.PullEvent) {
 }
 
 func (p *ttyProgress) child(c childEvent) {
+	if c.Output != "" { // the live view shows steps, not their output
+		return
+	}
 	p.view.Update(func(b *render.Board, now time.Time) {
 		b.Child(c.Parent.kind, c.Parent.name, c.ID, render.Line{Status: c.Status, Detail: c.Detail, State: c.State, Current: c.Current, Total: c.Total}, now)
 	})

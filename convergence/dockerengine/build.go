@@ -9,11 +9,33 @@ import (
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
 
 	"github.com/mycompose/mycompose/convergence"
 )
 
 var _ convergence.ImageBuilder = (*Engine)(nil)
+
+// BuildImage builds with the engine's BuildKit where the engine has it
+// (its /grpc endpoint answers), else with the classic builder, and says
+// which through progress. Base images come from the engine's image store
+// unless build.pull asks for a pull.
+func (e *Engine) BuildImage(ctx context.Context, req convergence.BuildRequest, progress func(convergence.BuildProgress)) (string, error) {
+	if progress == nil {
+		progress = func(convergence.BuildProgress) {}
+	}
+	if !req.Classic {
+		if c, err := e.buildkit(ctx); err == nil {
+			progress(convergence.BuildProgress{Builder: convergence.BuilderBuildKit})
+			return e.buildWithBuildKit(ctx, c, req, progress)
+		}
+	}
+	if key := convergence.ClassicUnsupported(req.Build); key != "" {
+		return "", fmt.Errorf("build image %q: build.%s %w, and the engine at %s builds with the classic builder (no BuildKit, or DOCKER_BUILDKIT=0)", req.Tags[0], key, convergence.ErrBuildKitOnly, e.Endpoint())
+	}
+	progress(convergence.BuildProgress{Builder: convergence.BuilderClassic})
+	return e.buildClassic(ctx, req, progress)
+}
 
 // buildMessage is one line of the engine's build output stream.
 type buildMessage struct {
@@ -25,34 +47,59 @@ type buildMessage struct {
 	Aux json.RawMessage `json:"aux"`
 }
 
-// BuildImage builds with the classic builder (API 1.41 has no BuildKit
-// session here) and never pulls unless asked: base images come from the
-// engine.
-func (e *Engine) BuildImage(ctx context.Context, req convergence.BuildRequest, progress func(string)) (string, error) {
-	args := make(map[string]*string, len(req.Args))
-	for k, v := range req.Args {
+// buildClassic builds through the engine's build API with the classic
+// builder: mycompose tars the context itself (or passes a remote URL).
+func (e *Engine) buildClassic(ctx context.Context, req convergence.BuildRequest, progress func(convergence.BuildProgress)) (string, error) {
+	b := req.Build
+	args := make(map[string]*string, len(b.Args))
+	for k, v := range b.Args {
 		args[k] = &v
 	}
-	resp, err := e.cli.ImageBuild(ctx, req.Context, build.ImageBuildOptions{
-		Tags: []string{req.Tag}, Dockerfile: req.Dockerfile, BuildArgs: args, Target: req.Target,
-		Labels: req.Labels, NoCache: req.NoCache, PullParent: req.Pull, Remove: true, ForceRemove: true,
-		Version: build.BuilderV1,
-	})
+	opts := build.ImageBuildOptions{
+		Tags: req.Tags, Dockerfile: b.Dockerfile, BuildArgs: args, Target: b.Target,
+		Labels: b.Labels, NoCache: b.NoCache, PullParent: b.Pull, Remove: true, ForceRemove: true,
+		Version: build.BuilderV1, Platform: req.Platform, NetworkMode: b.Network, ShmSize: b.ShmSize,
+		ExtraHosts: b.ExtraHosts, CacheFrom: b.CacheFrom, Isolation: container.Isolation(b.Isolation),
+	}
+	for _, u := range b.Ulimits {
+		opts.Ulimits = append(opts.Ulimits, &container.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	}
+	var body io.Reader
+	if b.Remote != "" {
+		opts.RemoteContext = b.Remote
+	} else {
+		rc, dockerfile, err := convergence.ContextTar(b)
+		if err != nil {
+			return "", err
+		}
+		defer rc.Close()
+		body, opts.Dockerfile = rc, dockerfile
+	}
+	resp, err := e.cli.ImageBuild(ctx, body, opts)
 	if err != nil {
-		return "", e.fail(err, fmt.Sprintf("build image %q", req.Tag), false)
+		return "", e.fail(err, fmt.Sprintf("build image %q", req.Tags[0]), false)
 	}
 	defer resp.Body.Close()
-	var id string
+	var id, step string
+	var tail []string
 	dec := json.NewDecoder(resp.Body)
 	for {
 		var m buildMessage
 		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return "", fmt.Errorf("build image %q: read the engine's output: %w", req.Tag, err)
+			return "", fmt.Errorf("build image %q: read the engine's output: %w", req.Tags[0], err)
 		}
 		if m.Error != "" {
-			return "", fmt.Errorf("build image %q: %s", req.Tag, strings.TrimSpace(m.Error))
+			msg := strings.TrimSpace(m.Error)
+			if step != "" {
+				progress(convergence.BuildProgress{Step: step, State: convergence.StepError, Detail: msg})
+				msg = fmt.Sprintf("step %s failed: %s", step, msg)
+				if len(tail) > 0 {
+					msg += "\n  output (last lines):\n    " + strings.Join(tail, "\n    ")
+				}
+			}
+			return "", fmt.Errorf("build image %q: %s", req.Tags[0], msg)
 		}
 		if len(m.Aux) > 0 {
 			var aux struct{ ID string }
@@ -60,16 +107,33 @@ func (e *Engine) BuildImage(ctx context.Context, req convergence.BuildRequest, p
 				id = aux.ID
 			}
 		}
-		if line := strings.TrimRight(m.Stream, "\r\n"); line != "" && progress != nil {
-			progress(line)
+		for _, line := range strings.Split(strings.TrimRight(m.Stream, "\r\n"), "\n") {
+			switch {
+			case line == "":
+			case strings.HasPrefix(line, "Step ") && strings.Contains(line, " : "):
+				if step != "" {
+					progress(convergence.BuildProgress{Step: step, State: convergence.StepDone})
+				}
+				step, tail = line, nil
+				progress(convergence.BuildProgress{Step: step, State: convergence.StepRunning})
+			default:
+				tail = append(tail, line)
+				if len(tail) > tailLines {
+					tail = tail[1:]
+				}
+				progress(convergence.BuildProgress{Step: step, Output: line})
+			}
 		}
 	}
+	if step != "" {
+		progress(convergence.BuildProgress{Step: step, State: convergence.StepDone})
+	}
 	if id == "" {
-		ids, err := e.ImageIDs(ctx, []string{req.Tag})
-		if err != nil || ids[req.Tag] == "" {
-			return "", fmt.Errorf("build image %q: the engine reported no image", req.Tag)
+		ids, err := e.ImageIDs(ctx, req.Tags[:1])
+		if err != nil || ids[req.Tags[0]] == "" {
+			return "", fmt.Errorf("build image %q: the engine reported no image", req.Tags[0])
 		}
-		id = ids[req.Tag]
+		id = ids[req.Tags[0]]
 	}
 	return id, nil
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/docker/docker/client"
+	bkclient "github.com/moby/buildkit/client"
 
 	"github.com/mycompose/mycompose/convergence"
 	"github.com/mycompose/mycompose/convergence/hostfiles"
@@ -36,6 +37,12 @@ type Engine struct {
 	// when they are created or listed, so that removing a container
 	// removes its secrets from the host.
 	fileDirs sync.Map
+
+	// bk is the client of the engine's BuildKit, made on the first build;
+	// bkErr says why there is none (the classic builder is used then).
+	bkMu  sync.Mutex
+	bk    *bkclient.Client
+	bkErr error
 }
 
 var _ convergence.Engine = (*Engine)(nil)
@@ -89,7 +96,15 @@ func (e *Engine) EngineVersion(ctx context.Context) (convergence.EngineVersion, 
 }
 
 // Close releases the client's idle connections.
-func (e *Engine) Close() error { return e.cli.Close() }
+func (e *Engine) Close() error {
+	e.bkMu.Lock()
+	if e.bk != nil {
+		e.bk.Close()
+		e.bk = nil
+	}
+	e.bkMu.Unlock()
+	return e.cli.Close()
+}
 
 // unreachable returns the one-line "cannot connect" error when err means the
 // engine could not be reached at all, and nil otherwise. Context errors are

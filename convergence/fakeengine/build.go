@@ -3,22 +3,25 @@ package fakeengine
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/mycompose/mycompose/convergence"
 )
 
-// BuildImage implements convergence.ImageBuilder: it drains the context and
-// tags a new image ID.
-func (e *Engine) BuildImage(_ context.Context, req convergence.BuildRequest, _ func(string)) (string, error) {
-	n, _ := io.Copy(io.Discard, req.Context)
+// BuildImage implements convergence.ImageBuilder: it tags a new image ID
+// with every name of the request.
+func (e *Engine) BuildImage(_ context.Context, req convergence.BuildRequest, progress func(convergence.BuildProgress)) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.record("build image %s", req.Tag); err != nil {
+	if err := e.record("build image %s", req.Tags[0]); err != nil {
 		return "", err
 	}
-	id := fmt.Sprintf("sha256:built%d-%d", e.seq, n)
+	if progress != nil {
+		progress(convergence.BuildProgress{Builder: convergence.BuilderBuildKit})
+	}
+	id := fmt.Sprintf("sha256:built%d", e.seq)
 	e.seq++
-	e.images[req.Tag] = id
+	for _, t := range req.Tags {
+		e.images[t] = id
+	}
 	return id, nil
 }
