@@ -127,3 +127,17 @@ func TestDockerDefaultPlatform(t *testing.T) {
 		t.Error("DOCKER_DEFAULT_PLATFORM does not change the hash, as it does in Docker Compose")
 	}
 }
+
+func TestEnvFileFormatRaw(t *testing.T) {
+	dir := inlineDir(t, "services:\n  web:\n    image: busybox\n    env_file:\n      - path: raw.env\n        format: raw\n",
+		map[string]string{"raw.env": "JSON='{\"key\": \"value\"}'\nPLAIN=$HOME \"x\"\n"})
+	p, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{"HOME=/root"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, _ := p.Service("web")
+	want := []string{`JSON='{"key": "value"}'`, `PLAIN=$HOME "x"`}
+	if !reflect.DeepEqual(web.Container.Env, want) {
+		t.Errorf("env = %q, want %q (quotes kept, nothing interpolated)", web.Container.Env, want)
+	}
+}
