@@ -11,8 +11,9 @@ import (
 	"github.com/mycompose/mycompose/convergence"
 )
 
-// tailLines is how much of a failed step's output its error keeps.
-const tailLines = 20
+// tailLines bounds how much of a failed step's output its error keeps:
+// all of it for any ordinary step, the end of a runaway one.
+const tailLines = 2000
 
 // stepTracker turns BuildKit's solve status stream (vertexes that start,
 // complete, are cached or fail, and their logs) into one BuildProgress
@@ -29,6 +30,7 @@ type buildStep struct {
 	started time.Time
 	partial string   // output after the last newline
 	tail    []string // last lines of output
+	cut     int      // lines dropped from the front of tail
 	err     string
 }
 
@@ -101,6 +103,7 @@ func (t *stepTracker) flush(s *buildStep) {
 func (t *stepTracker) output(s *buildStep, line string) {
 	s.tail = append(s.tail, line)
 	if len(s.tail) > tailLines {
+		s.cut += len(s.tail) - tailLines
 		s.tail = s.tail[len(s.tail)-tailLines:]
 	}
 	t.emit(convergence.BuildProgress{Step: s.name, Output: line})
@@ -116,8 +119,11 @@ func (t *stepTracker) failure() string {
 		}
 		t.flush(s)
 		msg := fmt.Sprintf("step %s failed: %s", s.name, s.err)
-		if len(s.tail) > 0 {
-			msg += "\n  output (last lines):\n    " + strings.Join(s.tail, "\n    ")
+		switch {
+		case s.cut > 0:
+			msg += fmt.Sprintf("\n  output (the first %d lines cut):\n    ", s.cut) + strings.Join(s.tail, "\n    ")
+		case len(s.tail) > 0:
+			msg += "\n  output:\n    " + strings.Join(s.tail, "\n    ")
 		}
 		return msg
 	}

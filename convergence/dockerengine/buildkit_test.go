@@ -44,7 +44,7 @@ func TestStepTrackerStatesOutputAndFailure(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("progress:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if f := tr.failure(); f != "step [3/3] RUN test failed: exit code: 1\n  output (last lines):\n    no such file" {
+	if f := tr.failure(); f != "step [3/3] RUN test failed: exit code: 1\n  output:\n    no such file" {
 		t.Errorf("failure = %q", f)
 	}
 }
