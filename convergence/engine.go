@@ -12,24 +12,71 @@ import (
 	"github.com/mycompose/mycompose/project"
 )
 
-// ErrNotFound is returned by Engine methods when the object does not exist.
-// Callers treat it as success when removing, so down is idempotent.
-var ErrNotFound = errors.New("not found")
+// Sentinel errors: what the engine answered, as values. The engine adapter
+// (dockerengine) makes them from the engine's replies in one place, and the
+// fake engine returns the same ones; callers decide with errors.Is, never
+// on message text. An adapter error wraps the sentinel and keeps the
+// engine's own message for the user.
+var (
+	// ErrNotFound: the container, network, volume or image named does not
+	// exist. Removals treat it as success, so down is idempotent.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the name is taken (create, rename), or the container is
+	// already attached to the network (ConnectNetwork).
+	ErrConflict = errors.New("already exists")
+	// ErrPortAllocated: StartContainer was refused a published host port
+	// that another container holds; the error is a *PortAllocatedError
+	// naming the port. Retriable when the holder was racing us.
+	ErrPortAllocated = errors.New("port is already allocated")
+	// ErrNetworkInUse: RemoveNetwork refused because containers (or
+	// endpoints the engine has not released yet) are attached.
+	ErrNetworkInUse = errors.New("network has active endpoints")
+	// ErrVolumeInUse: RemoveVolume refused because a container uses it.
+	ErrVolumeInUse = errors.New("volume is in use")
+	// ErrImageNotFound: CreateContainer named an image that is not present
+	// on the engine (it is not ErrNotFound: the container is not missing).
+	ErrImageNotFound = errors.New("image not found")
+	// ErrNotRunning: the operation needs a running container (pause, kill,
+	// exec, top) and it is not.
+	ErrNotRunning = errors.New("container is not running")
+)
 
-// ErrConflict is returned by create calls when an object with the same name
-// already exists (for example another mycompose created it concurrently).
-var ErrConflict = errors.New("already exists")
+// PortAllocatedError is StartContainer's error when a published host port is
+// taken. errors.Is(err, ErrPortAllocated) holds for it.
+type PortAllocatedError struct {
+	// HostPort is the port refused ("8080"), "" when the engine did not say.
+	HostPort string
+	// Err is the engine's own error.
+	Err error
+}
 
-// ErrPortAllocated is returned by StartContainer when the engine refused a
-// published port because it was allocated concurrently. The start can be retried.
-var ErrPortAllocated = errors.New("port is already allocated")
+func (e *PortAllocatedError) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return "port " + e.HostPort + " is already allocated"
+}
 
-// Engine is the narrow seam between convergence and a container engine.
-// Implementations: dockerengine (the real engine) and fakeengine (tests).
-type Engine interface {
+// Is makes errors.Is(err, ErrPortAllocated) true.
+func (e *PortAllocatedError) Is(target error) bool { return target == ErrPortAllocated }
+
+// Unwrap returns the engine's error.
+func (e *PortAllocatedError) Unwrap() error { return e.Err }
+
+// The engine seam, split by role. Engine is what convergence needs: the
+// observer, the mutator and the lifecycle. Runtime (lifecycle.go),
+// ImageStore (images.go) and ImageBuilder (build.go) serve the other
+// commands. Implementations: dockerengine (the real engine) and fakeengine
+// (tests); the contract suite in enginetest holds both to the same answers.
+
+// Observer reads engine state and changes nothing.
+type Observer interface {
 	// ListContainers returns the containers carrying the project label, all
-	// states included.
+	// states included, with their labels decoded (see DecodeLabels).
 	ListContainers(ctx context.Context, projectName string) ([]Container, error)
+	// ListAllContainers returns the containers of every project (those
+	// carrying the project label key); all includes stopped ones.
+	ListAllContainers(ctx context.Context, all bool) ([]Container, error)
 	// ListNetworks returns the networks carrying the project label.
 	ListNetworks(ctx context.Context, projectName string) ([]Network, error)
 	// ListVolumes returns the volumes carrying the project label.
@@ -37,38 +84,46 @@ type Engine interface {
 	// ImageIDs resolves image references to local image IDs; references that
 	// are not present locally are absent from the result.
 	ImageIDs(ctx context.Context, refs []string) (map[string]string, error)
-	// InspectContainer returns the container with the given name or ID.
+	// InspectContainer returns the container with the given name or ID;
+	// ErrNotFound when there is none.
 	InspectContainer(ctx context.Context, nameOrID string) (Container, error)
-	// InspectNetwork returns the network with the given name or ID.
+	// InspectNetwork returns the network with the given name or ID;
+	// ErrNotFound when there is none.
 	InspectNetwork(ctx context.Context, name string) (Network, error)
-	// InspectVolume returns the volume with the given name.
+	// InspectVolume returns the volume with the given name; ErrNotFound
+	// when there is none.
 	InspectVolume(ctx context.Context, name string) (Volume, error)
 	// EngineVersion returns the engine's release and the API version
 	// negotiated with it (asked once per connection).
 	EngineVersion(ctx context.Context) (EngineVersion, error)
+}
 
-	// CreateNetwork creates a network and returns its ID.
+// Mutator creates, changes and removes engine objects.
+type Mutator interface {
+	// CreateNetwork creates a network and returns its ID; ErrConflict when
+	// a network of that name exists.
 	CreateNetwork(ctx context.Context, spec NetworkSpec) (string, error)
-	// RemoveNetwork removes a network by name or ID.
+	// RemoveNetwork removes a network by name or ID; ErrNotFound when it
+	// does not exist, ErrNetworkInUse while containers are attached.
 	RemoveNetwork(ctx context.Context, id string) error
-	// CreateVolume creates a named volume.
+	// CreateVolume creates a named volume; ErrConflict when a volume of that
+	// name exists with other labels (an identical one is success).
 	CreateVolume(ctx context.Context, spec VolumeSpec) error
-	// RemoveVolume removes a named volume.
+	// RemoveVolume removes a named volume; ErrNotFound when it does not
+	// exist, ErrVolumeInUse while a container uses it.
 	RemoveVolume(ctx context.Context, name string) error
-
-	// CreateContainer creates a container and returns its ID.
+	// CreateContainer creates a container and returns its ID; ErrConflict
+	// when the name is taken, ErrImageNotFound when the image is missing,
+	// ErrNotFound when its primary network is.
 	CreateContainer(ctx context.Context, spec CreateSpec) (string, error)
-	// StartContainer starts a container.
-	StartContainer(ctx context.Context, id string) error
-	// StopContainer stops a container; a nil timeout uses the container's own
-	// stop timeout.
-	StopContainer(ctx context.Context, id string, timeout *time.Duration) error
 	// RemoveContainer force-removes a container, with its anonymous volumes
-	// when removeVolumes is set.
+	// when removeVolumes is set; ErrNotFound when it does not exist.
 	RemoveContainer(ctx context.Context, id string, removeVolumes bool) error
-	// RenameContainer renames a container.
+	// RenameContainer renames a container; ErrConflict when the name is
+	// taken, ErrNotFound when the container does not exist.
 	RenameContainer(ctx context.Context, id, name string) error
-	// ConnectNetwork attaches a created container to a further network.
+	// ConnectNetwork attaches a created container to a further network;
+	// ErrConflict when it is attached already.
 	ConnectNetwork(ctx context.Context, network, containerID string, ep Endpoint) error
 	// DisconnectNetwork detaches a container from a network (forcibly, so
 	// that a stopped container can be detached too).
@@ -76,8 +131,33 @@ type Engine interface {
 	// CopyToContainer extracts a tar stream into a container's filesystem at
 	// dstDir (secrets and configs are written this way before start).
 	CopyToContainer(ctx context.Context, id, dstDir string, tarStream io.Reader) error
-	// RemoveImage removes an image by reference or ID.
+}
+
+// Lifecycle starts and stops containers.
+type Lifecycle interface {
+	// StartContainer starts a container; a *PortAllocatedError
+	// (ErrPortAllocated) when a published port is taken, ErrNotFound only
+	// when the container itself does not exist.
+	StartContainer(ctx context.Context, id string) error
+	// StopContainer stops a container; a nil timeout uses the container's
+	// own stop timeout. Stopping a stopped container is success.
+	StopContainer(ctx context.Context, id string, timeout *time.Duration) error
+}
+
+// ImageRemover removes local images (down --rmi).
+type ImageRemover interface {
+	// RemoveImage removes an image by reference or ID; ErrNotFound when it
+	// is not present.
 	RemoveImage(ctx context.Context, ref string) error
+}
+
+// Engine is the seam between convergence and a container engine: what
+// observing, planning and applying a project need.
+type Engine interface {
+	Observer
+	Mutator
+	Lifecycle
+	ImageRemover
 }
 
 // Container is an observed container.

@@ -320,7 +320,7 @@ func (r *applyRun) createContainer(a *Action) error {
 	}
 	for _, ne := range a.Networks {
 		err := r.call(func(ctx context.Context) error { return r.x.Engine.ConnectNetwork(ctx, ne.Network, id, ne.Endpoint) })
-		if err != nil && !(adopted && strings.Contains(err.Error(), "already exists")) {
+		if err != nil && !(adopted && errors.Is(err, ErrConflict)) {
 			return fmt.Errorf("connect container %q to network %q: %w", a.Name, ne.Network, err)
 		}
 	}
@@ -448,20 +448,14 @@ func (r *applyRun) start(a *Action, id string) error {
 		}
 	}
 	if err != nil {
-		if errors.Is(err, ErrPortAllocated) {
+		var taken *PortAllocatedError
+		if errors.As(err, &taken) {
 			// A host port held for good: name the holder when it is a
 			// compose container (of any project), and say how to fix it.
-			// The engine says "Bind for 0.0.0.0:8080 failed: port is already allocated".
-			msg, port := err.Error(), ""
-			if i := strings.Index(msg, " failed: port is already allocated"); i >= 0 {
-				port = msg[strings.LastIndex(msg[:i], ":")+1 : i]
-			}
-			lister, ok := r.x.Engine.(interface {
-				ListAllContainers(ctx context.Context, all bool) ([]Container, error)
-			})
+			port := taken.HostPort
 			var running []Container
-			if ok && port != "" {
-				running, _ = lister.ListAllContainers(r.calls, false)
+			if port != "" {
+				running, _ = r.x.Engine.ListAllContainers(r.calls, false)
 			}
 			for _, c := range running {
 				for _, p := range c.Ports {
@@ -536,7 +530,7 @@ func (r *applyRun) removeNetwork(a *Action) error {
 	var err error
 	for attempt := 0; ; attempt++ {
 		err = r.call(func(ctx context.Context) error { return r.x.Engine.RemoveNetwork(ctx, target) })
-		if err == nil || !strings.Contains(err.Error(), "active endpoints") {
+		if err == nil || !errors.Is(err, ErrNetworkInUse) {
 			break
 		}
 		// Attached containers are a reason to keep it; with none attached,
@@ -551,7 +545,11 @@ func (r *applyRun) removeNetwork(a *Action) error {
 			r.emit("Network", a.Name, "Warning", "not removed: the engine still holds endpoints of removed containers although none is attached (a Docker 20.10 bug, moby/moby#42119); restarting the Docker daemon frees it")
 			return nil
 		}
-		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
+		select {
+		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		case <-r.ctx.Done():
+			return errSkipped
+		}
 	}
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("remove network %q: %w", a.Name, err)

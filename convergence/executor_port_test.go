@@ -26,8 +26,8 @@ func (holderEngine) ListAllContainers(context.Context, bool) ([]convergence.Cont
 
 func TestApplyNamesPortHolder(t *testing.T) {
 	fake := fakeengine.New(map[string]string{"img": "sha256:1"})
-	taken := fmt.Errorf("start container %q: %w: %w", "x", convergence.ErrPortAllocated,
-		errors.New("driver failed programming external connectivity on endpoint p-web-1 (abc): Bind for 0.0.0.0:8080 failed: port is already allocated"))
+	taken := fmt.Errorf("start container %q: %w", "x", &convergence.PortAllocatedError{HostPort: "8080",
+		Err: errors.New("driver failed programming external connectivity on endpoint p-web-1 (abc): Bind for 0.0.0.0:8080 failed: port is already allocated")})
 	fails := make([]error, 20)
 	for i := range fails {
 		fails[i] = taken

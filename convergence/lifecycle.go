@@ -15,11 +15,9 @@ import (
 // Runtime is what the developer-workflow commands (logs, exec, run, kill,
 // pause, top, cp, events, ls, ...) need from an engine beyond convergence:
 // streams, signals and queries on single containers. It is separate from
-// Engine so that convergence itself stays as narrow as it is.
+// Engine so that convergence itself stays as narrow as it is; those
+// commands also use Engine's ListAllContainers and CopyToContainer.
 type Runtime interface {
-	// ListAllContainers returns the containers of every project (those
-	// carrying the project label key); all includes stopped ones.
-	ListAllContainers(ctx context.Context, all bool) ([]Container, error)
 	// ContainerState returns the runtime state of one container.
 	ContainerState(ctx context.Context, id string) (ContainerDetails, error)
 	// ContainerLogs writes a container's logs, stdout and stderr apart,
@@ -51,8 +49,6 @@ type Runtime interface {
 	Events(ctx context.Context, projectName string) (<-chan ContainerEvent, <-chan error)
 	// StatContainerPath describes a path inside a container.
 	StatContainerPath(ctx context.Context, id, path string) (PathStat, error)
-	// CopyToContainer extracts a tar stream into a directory of a container.
-	CopyToContainer(ctx context.Context, id, dstDir string, tarStream io.Reader) error
 	// CopyFromContainer returns a path of a container as a tar stream.
 	CopyFromContainer(ctx context.Context, id, srcPath string) (io.ReadCloser, PathStat, error)
 	// InspectImage describes a local image.

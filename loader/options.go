@@ -243,8 +243,8 @@ func (s *session) withDefaultConfigPath(o *cli.ProjectOptions) error {
 				}
 			}
 		}
-		return fmt.Errorf("no configuration file provided: %w\nhint: looked for %s in %s and its parent directories; name a file with -f or COMPOSE_FILE",
-			errdefs.ErrNotFound, strings.Join(cli.DefaultFileNames, ", "), start)
+		return fmt.Errorf("%w: %w\nhint: looked for %s in %s and its parent directories; name a file with -f or COMPOSE_FILE",
+			ErrNoConfigFile, errdefs.ErrNotFound, strings.Join(cli.DefaultFileNames, ", "), start)
 	}
 	for _, p := range o.ConfigPaths {
 		if err := checkFile("", s.display(p), p); err != nil {

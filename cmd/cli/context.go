@@ -22,9 +22,8 @@ func (g *globalOptions) openEngine(deps *Deps) (Engine, error) {
 // --host) to the error of an engine that does not answer, whose message
 // already names the endpoint's URL.
 func withEngineSource(eng Engine, err error) error {
-	s, ok := eng.(interface{ Source() string })
-	if !ok || s.Source() == "" || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if eng.Source() == "" || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return fmt.Errorf("%w (%s)", err, s.Source())
+	return fmt.Errorf("%w (%s)", err, eng.Source())
 }

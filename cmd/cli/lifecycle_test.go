@@ -14,6 +14,7 @@ import (
 
 	"github.com/mycompose/mycompose/convergence"
 	"github.com/mycompose/mycompose/convergence/fakeengine"
+	msw "github.com/mycompose/mycompose/convergence/swarm"
 	"github.com/mycompose/mycompose/project"
 )
 
@@ -23,6 +24,8 @@ type fakeCLIEngine struct{ *fakeengine.Engine }
 func (fakeCLIEngine) Ping(context.Context) error { return nil }
 func (fakeCLIEngine) Close() error               { return nil }
 func (fakeCLIEngine) Endpoint() string           { return "fake" }
+func (fakeCLIEngine) Source() string             { return "" }
+func (fakeCLIEngine) Swarm() msw.Engine          { return nil }
 
 // The fake has no resource usage or filesystem to snapshot.
 func (fakeCLIEngine) ContainerStats(context.Context, string) (convergence.Stats, error) {

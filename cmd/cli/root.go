@@ -17,6 +17,7 @@ import (
 
 	"github.com/mycompose/mycompose/convergence"
 	"github.com/mycompose/mycompose/convergence/dockerengine"
+	msw "github.com/mycompose/mycompose/convergence/swarm"
 	"github.com/mycompose/mycompose/loader"
 	"github.com/mycompose/mycompose/project"
 )
@@ -33,10 +34,18 @@ type Engine interface {
 	convergence.ImageBuilder
 	// Snapshots serves stats, export and commit.
 	convergence.Snapshots
+	// Ping checks that the engine answers.
 	Ping(ctx context.Context) error
+	// Close releases the connection.
 	Close() error
 	// Endpoint names the engine, for messages and per-engine locks.
 	Endpoint() string
+	// Source says what chose the endpoint (a docker context, DOCKER_HOST,
+	// --host), for the message of an engine that does not answer; "" when
+	// nothing worth saying.
+	Source() string
+	// Swarm is the engine's Swarm manager API (--swarm).
+	Swarm() msw.Engine
 }
 
 // Deps are the process's inputs and outputs, injectable for tests.
@@ -237,7 +246,7 @@ func (g *globalOptions) projectName(ctx context.Context, deps *Deps) (string, *p
 }
 
 func isNoConfig(err error) bool {
-	return strings.Contains(err.Error(), "no configuration file provided")
+	return errors.Is(err, loader.ErrNoConfigFile)
 }
 
 // connect opens the engine and checks that it answers, so that an

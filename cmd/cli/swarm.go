@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mycompose/mycompose/convergence/dockerengine"
 	msw "github.com/mycompose/mycompose/convergence/swarm"
 )
 
@@ -28,14 +27,7 @@ func (g *globalOptions) swarmConnect(ctx context.Context, deps *Deps) (msw.Engin
 	if err != nil {
 		return nil, nil, err
 	}
-	s, ok := eng.(interface {
-		Swarm() *dockerengine.SwarmEngine
-	})
-	if !ok {
-		eng.Close()
-		return nil, nil, errors.New("--swarm: this engine adapter does not support Swarm")
-	}
-	sw := s.Swarm()
+	sw := eng.Swarm()
 	mgr, err := sw.IsManager(ctx)
 	if err == nil && !mgr {
 		err = fmt.Errorf("--swarm: the engine at %s is not a Swarm manager (run mycompose -H against a manager node)", eng.Endpoint())

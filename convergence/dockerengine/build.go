@@ -77,7 +77,7 @@ func (e *Engine) buildClassic(ctx context.Context, req convergence.BuildRequest,
 	}
 	resp, err := e.cli.ImageBuild(ctx, body, opts)
 	if err != nil {
-		return "", e.fail(err, fmt.Sprintf("build image %q", req.Tags[0]), false)
+		return "", e.fail(err, fmt.Sprintf("build image %q", req.Tags[0]), callOther)
 	}
 	defer resp.Body.Close()
 	var id, step string

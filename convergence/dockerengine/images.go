@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/credentials"
@@ -46,7 +45,7 @@ func (e *Engine) PullImage(ctx context.Context, ref, platform string, progress f
 		if err == nil {
 			img, ierr := e.cli.ImageInspect(ctx, ref)
 			if ierr != nil {
-				return convergence.PulledImage{}, e.fail(ierr, fmt.Sprintf("inspect pulled image %q", ref), false)
+				return convergence.PulledImage{}, e.fail(ierr, fmt.Sprintf("inspect pulled image %q", ref), callOther)
 			}
 			return convergence.PulledImage{ID: img.ID, Digest: digest, Size: img.Size}, nil
 		}
@@ -72,8 +71,8 @@ func (e *Engine) PushImage(ctx context.Context, ref string, progress func(conver
 			return digest, nil
 		}
 	}
-	if err != nil && strings.Contains(err.Error(), "does not exist locally") {
-		return "", fmt.Errorf("%s: image is not present on the engine: tag a local image with that name (docker tag) first", op)
+	if errors.Is(sentinel(err, callPush), convergence.ErrImageNotFound) {
+		return "", fmt.Errorf("%s: image is not present on the engine: tag a local image with that name (docker tag) first%.0w", op, convergence.ErrImageNotFound)
 	}
 	return "", e.registryError(op, reg, ref, auth != "", credErr, err)
 }
@@ -180,60 +179,6 @@ func decodeStream(r io.Reader, ref string, progress func(convergence.PullEvent))
 		}
 		progress(ev)
 	}
-}
-
-// registryError turns a failed pull or push into one line that names the
-// registry and says what to do.
-func (e *Engine) registryError(op, reg, ref string, sentAuth bool, credErr, err error) error {
-	if u := e.unreachable(err); u != nil {
-		return fmt.Errorf("%s: %w", op, u)
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	msg := strings.TrimPrefix(err.Error(), "Error response from daemon: ")
-	login := fmt.Sprintf("`docker login %s`", reg)
-	if reg == "docker.io" {
-		login = "`docker login`"
-	}
-	switch {
-	case strings.Contains(msg, "no basic auth credentials") || (!sentAuth && isUnauthorized(err, msg)):
-		hint := ""
-		if credErr != nil {
-			hint = " (" + credErr.Error() + ")"
-		}
-		return fmt.Errorf("%s: registry %q requires authentication and no credentials were found for it%s: run %s (mycompose reads the Docker CLI's config.json, or $DOCKER_CONFIG/config.json)",
-			op, reg, hint, login)
-	case isUnauthorized(err, msg):
-		return fmt.Errorf("%s: registry %q refused the credentials found for it: %s: run %s", op, reg, msg, login)
-	case isUnreachableRegistry(msg):
-		return fmt.Errorf("%s: registry %q is unreachable: %s", op, reg, msg)
-	case strings.Contains(msg, "denied:") || strings.Contains(msg, "access denied"):
-		return fmt.Errorf("%s: registry %q denied access: %s: check the name, or run %s if the repository is private", op, reg, msg, login)
-	case strings.Contains(msg, "manifest unknown") || strings.Contains(msg, "repository does not exist") ||
-		strings.Contains(msg, "name unknown") || (cerrdefs.IsNotFound(err) && strings.Contains(msg, "not found")):
-		return fmt.Errorf("%s: not found in registry %q: no such repository or tag (%s)", op, reg, msg)
-	case strings.Contains(msg, "does not match the specified platform") || strings.Contains(msg, "no matching manifest"):
-		return fmt.Errorf("%s: %s", op, msg)
-	}
-	return fmt.Errorf("%s: registry %q refused: %s", op, reg, msg)
-}
-
-func isUnauthorized(err error, msg string) bool {
-	return cerrdefs.IsUnauthorized(err) || strings.Contains(msg, "unauthorized") ||
-		strings.Contains(msg, "authentication required")
-}
-
-// isUnreachableRegistry recognises the engine's network errors.
-func isUnreachableRegistry(msg string) bool {
-	for _, s := range []string{"connection refused", "no such host", "i/o timeout", "network is unreachable",
-		"no route to host", "connection reset", "TLS handshake", "server gave HTTP response to HTTPS client",
-		"context deadline exceeded"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // parsePlatform converts a compose platform ("linux/amd64", "linux/arm64/v8",

@@ -2,6 +2,7 @@ package dockerengine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,7 +22,7 @@ func (e *Engine) ListAllContainers(ctx context.Context, all bool) ([]convergence
 	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: all,
 		Filters: filters.NewArgs(filters.Arg("label", project.LabelProject))})
 	if err != nil {
-		return nil, e.fail(err, "list containers of all projects", false)
+		return nil, e.fail(err, "list containers of all projects", callOther)
 	}
 	out := make([]convergence.Container, 0, len(list))
 	for _, c := range list {
@@ -34,7 +35,7 @@ func (e *Engine) ListAllContainers(ctx context.Context, all bool) ([]convergence
 func (e *Engine) ContainerState(ctx context.Context, id string) (convergence.ContainerDetails, error) {
 	c, err := e.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return convergence.ContainerDetails{}, e.fail(err, fmt.Sprintf("inspect container %q", id), false)
+		return convergence.ContainerDetails{}, e.fail(err, fmt.Sprintf("inspect container %q", id), callOther)
 	}
 	out := convergence.ContainerDetails{ID: c.ID, Name: trimSlash(c.Name), Image: c.Image}
 	if c.Config != nil {
@@ -70,17 +71,17 @@ func parseTime(s string) time.Time {
 
 // KillContainer sends a signal to the container's main process.
 func (e *Engine) KillContainer(ctx context.Context, id, signal string) error {
-	return e.fail(e.cli.ContainerKill(ctx, id, signal), fmt.Sprintf("kill container %q", id), false)
+	return e.fail(e.cli.ContainerKill(ctx, id, signal), fmt.Sprintf("kill container %q", id), callSignal)
 }
 
 // PauseContainer freezes a container.
 func (e *Engine) PauseContainer(ctx context.Context, id string) error {
-	return e.fail(e.cli.ContainerPause(ctx, id), fmt.Sprintf("pause container %q", id), false)
+	return e.fail(e.cli.ContainerPause(ctx, id), fmt.Sprintf("pause container %q", id), callSignal)
 }
 
 // UnpauseContainer thaws a container.
 func (e *Engine) UnpauseContainer(ctx context.Context, id string) error {
-	return e.fail(e.cli.ContainerUnpause(ctx, id), fmt.Sprintf("unpause container %q", id), false)
+	return e.fail(e.cli.ContainerUnpause(ctx, id), fmt.Sprintf("unpause container %q", id), callSignal)
 }
 
 // WaitContainer registers a wait; the SDK returns once the engine has
@@ -97,7 +98,7 @@ func (e *Engine) WaitContainer(ctx context.Context, id string, cond convergence.
 			}
 			out <- r
 		case err := <-errC:
-			out <- convergence.WaitResult{Err: e.fail(err, fmt.Sprintf("wait for container %q", id), false)}
+			out <- convergence.WaitResult{Err: e.fail(err, fmt.Sprintf("wait for container %q", id), callOther)}
 		}
 	}()
 	return out
@@ -107,7 +108,7 @@ func (e *Engine) WaitContainer(ctx context.Context, id string, cond convergence.
 func (e *Engine) TopContainer(ctx context.Context, id string, psArgs []string) (convergence.Processes, error) {
 	top, err := e.cli.ContainerTop(ctx, id, psArgs)
 	if err != nil {
-		return convergence.Processes{}, e.fail(err, fmt.Sprintf("list processes of container %q", id), false)
+		return convergence.Processes{}, e.fail(err, fmt.Sprintf("list processes of container %q", id), callOther)
 	}
 	return convergence.Processes{Titles: top.Titles, Rows: top.Processes}, nil
 }
@@ -133,11 +134,11 @@ func (e *Engine) CreateOneOff(ctx context.Context, spec convergence.CreateSpec, 
 	req.host.AutoRemove = opts.AutoRemove
 	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, nil, spec.Name)
 	e.created(resp.ID, dir, err)
+	if err = e.fail(err, op, callCreateContainer); errors.Is(err, convergence.ErrImageNotFound) {
+		return "", fmt.Errorf("%s: image %q not found locally and could not be pulled: no registry is configured for mycompose yet%.0w", op, spec.Spec.Image, err)
+	}
 	if err != nil {
-		if isNoSuchImage(err) {
-			return "", fmt.Errorf("%s: image %q not found locally and could not be pulled: no registry is configured for mycompose yet", op, spec.Spec.Image)
-		}
-		return "", e.fail(err, op, true)
+		return "", err
 	}
 	return resp.ID, nil
 }
@@ -166,7 +167,7 @@ func (e *Engine) Events(ctx context.Context, projectName string) (<-chan converg
 				}
 			case err := <-errs:
 				if err != nil && ctx.Err() == nil {
-					err = e.fail(err, fmt.Sprintf("events of project %q", projectName), false)
+					err = e.fail(err, fmt.Sprintf("events of project %q", projectName), callOther)
 				}
 				outErr <- err
 				return
@@ -180,7 +181,7 @@ func (e *Engine) Events(ctx context.Context, projectName string) (<-chan converg
 func (e *Engine) InspectImage(ctx context.Context, ref string) (convergence.ImageInfo, error) {
 	img, err := e.cli.ImageInspect(ctx, ref)
 	if err != nil {
-		return convergence.ImageInfo{}, e.fail(err, fmt.Sprintf("inspect image %q", ref), false)
+		return convergence.ImageInfo{}, e.fail(err, fmt.Sprintf("inspect image %q", ref), callOther)
 	}
 	return convergence.ImageInfo{ID: img.ID, RepoTags: img.RepoTags, Size: img.Size, Created: parseTime(img.Created)}, nil
 }

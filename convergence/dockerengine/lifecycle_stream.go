@@ -22,7 +22,7 @@ func (e *Engine) ContainerLogs(ctx context.Context, id string, opts convergence.
 	op := fmt.Sprintf("logs of container %q", id)
 	info, err := e.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return e.fail(err, op, false)
+		return e.fail(err, op, callOther)
 	}
 	tail := opts.Tail
 	if tail == "" {
@@ -33,7 +33,7 @@ func (e *Engine) ContainerLogs(ctx context.Context, id string, opts convergence.
 		Since: engineTime(opts.Since), Until: engineTime(opts.Until), Timestamps: opts.Timestamps,
 	})
 	if err != nil {
-		return e.fail(err, op, false)
+		return e.fail(err, op, callOther)
 	}
 	defer rc.Close()
 	if info.Config != nil && info.Config.Tty {
@@ -68,14 +68,14 @@ func (e *Engine) Exec(ctx context.Context, id string, spec convergence.ExecSpec,
 		AttachStdin: attach && stdio.Stdin != nil, AttachStdout: attach, AttachStderr: attach, Detach: spec.Detach,
 	})
 	if err != nil {
-		return 0, e.fail(err, op, false)
+		return 0, e.fail(err, op, callOther)
 	}
 	if spec.Detach {
-		return 0, e.fail(e.cli.ContainerExecStart(ctx, created.ID, container.ExecStartOptions{Detach: true}), op, false)
+		return 0, e.fail(e.cli.ContainerExecStart(ctx, created.ID, container.ExecStartOptions{Detach: true}), op, callOther)
 	}
 	resp, err := e.cli.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{Tty: spec.Tty})
 	if err != nil {
-		return 0, e.fail(err, op, false)
+		return 0, e.fail(err, op, callOther)
 	}
 	defer resp.Close()
 	resize := func(s convergence.TermSize) error {
@@ -89,7 +89,7 @@ func (e *Engine) Exec(ctx context.Context, id string, spec convergence.ExecSpec,
 	for i := 0; ; i++ {
 		info, err := e.cli.ContainerExecInspect(ctx, created.ID)
 		if err != nil {
-			return 0, e.fail(err, op, false)
+			return 0, e.fail(err, op, callOther)
 		}
 		if !info.Running || i >= 100 {
 			return info.ExitCode, nil
@@ -106,7 +106,7 @@ func (e *Engine) AttachContainer(ctx context.Context, id string, stdio convergen
 		Stream: true, Stdin: stdio.Stdin != nil, Stdout: true, Stderr: true, DetachKeys: stdio.DetachKeys,
 	})
 	if err != nil {
-		return nil, e.fail(err, op, false)
+		return nil, e.fail(err, op, callOther)
 	}
 	resize := func(s convergence.TermSize) error {
 		return e.cli.ContainerResize(ctx, id, container.ResizeOptions{Height: s.Height, Width: s.Width})
@@ -171,7 +171,7 @@ func pump(ctx context.Context, resp types.HijackedResponse, stdio convergence.St
 func (e *Engine) StatContainerPath(ctx context.Context, id, path string) (convergence.PathStat, error) {
 	st, err := e.cli.ContainerStatPath(ctx, id, path)
 	if err != nil {
-		return convergence.PathStat{}, e.fail(err, fmt.Sprintf("stat %q in container %q", path, id), false)
+		return convergence.PathStat{}, e.fail(err, fmt.Sprintf("stat %q in container %q", path, id), callOther)
 	}
 	return convergence.PathStat{Name: st.Name, Size: st.Size, Mode: st.Mode, ModTime: st.Mtime, LinkTarget: st.LinkTarget}, nil
 }
@@ -179,14 +179,14 @@ func (e *Engine) StatContainerPath(ctx context.Context, id, path string) (conver
 // CopyToContainer extracts a tar stream into a directory of a container.
 func (e *Engine) CopyToContainer(ctx context.Context, id, dstDir string, tarStream io.Reader) error {
 	err := e.cli.CopyToContainer(ctx, id, dstDir, tarStream, container.CopyToContainerOptions{})
-	return e.fail(err, fmt.Sprintf("copy to %q in container %q", dstDir, id), false)
+	return e.fail(err, fmt.Sprintf("copy to %q in container %q", dstDir, id), callOther)
 }
 
 // CopyFromContainer returns a path of a container as a tar stream.
 func (e *Engine) CopyFromContainer(ctx context.Context, id, srcPath string) (io.ReadCloser, convergence.PathStat, error) {
 	rc, st, err := e.cli.CopyFromContainer(ctx, id, srcPath)
 	if err != nil {
-		return nil, convergence.PathStat{}, e.fail(err, fmt.Sprintf("copy %q from container %q", srcPath, id), false)
+		return nil, convergence.PathStat{}, e.fail(err, fmt.Sprintf("copy %q from container %q", srcPath, id), callOther)
 	}
 	return rc, convergence.PathStat{Name: st.Name, Size: st.Size, Mode: st.Mode, ModTime: st.Mtime, LinkTarget: st.LinkTarget}, nil
 }

@@ -2,12 +2,11 @@ package dockerengine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
@@ -26,7 +25,7 @@ func (e *Engine) CreateNetwork(ctx context.Context, spec convergence.NetworkSpec
 	// The name filter matches substrings, hence the exact comparison.
 	list, err := e.cli.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", spec.Name))})
 	if err != nil {
-		return "", e.fail(err, op, false)
+		return "", e.fail(err, op, callOther)
 	}
 	for _, n := range list {
 		if n.Name == spec.Name {
@@ -47,7 +46,7 @@ func (e *Engine) CreateNetwork(ctx context.Context, spec convergence.NetworkSpec
 	}
 	resp, err := e.cli.NetworkCreate(ctx, spec.Name, opts)
 	if err != nil {
-		return "", e.fail(err, op, true)
+		return "", e.fail(err, op, callCreate)
 	}
 	return resp.ID, nil
 }
@@ -72,7 +71,7 @@ func mapIPAM(spec convergence.NetworkSpec) *network.IPAM {
 
 // RemoveNetwork removes a network by name or ID.
 func (e *Engine) RemoveNetwork(ctx context.Context, id string) error {
-	return e.fail(e.cli.NetworkRemove(ctx, id), fmt.Sprintf("remove network %q", id), false)
+	return e.fail(e.cli.NetworkRemove(ctx, id), fmt.Sprintf("remove network %q", id), callRemoveNetwork)
 }
 
 // CreateVolume creates a named volume. The engine's create is idempotent and
@@ -87,7 +86,7 @@ func (e *Engine) CreateVolume(ctx context.Context, spec convergence.VolumeSpec) 
 		Labels:     spec.Labels,
 	})
 	if err != nil {
-		return e.fail(err, op, true)
+		return e.fail(err, op, callCreate)
 	}
 	if !maps.Equal(v.Labels, spec.Labels) { // nil and empty compare equal
 		return fmt.Errorf("%s: %w: a volume with other labels has that name", op, convergence.ErrConflict)
@@ -97,7 +96,7 @@ func (e *Engine) CreateVolume(ctx context.Context, spec convergence.VolumeSpec) 
 
 // RemoveVolume removes a named volume; a volume in use is an error.
 func (e *Engine) RemoveVolume(ctx context.Context, name string) error {
-	return e.fail(e.cli.VolumeRemove(ctx, name, false), fmt.Sprintf("remove volume %q", name), false)
+	return e.fail(e.cli.VolumeRemove(ctx, name, false), fmt.Sprintf("remove volume %q", name), callRemoveVolume)
 }
 
 // CreateContainer creates a container and returns its ID.
@@ -114,11 +113,11 @@ func (e *Engine) CreateContainer(ctx context.Context, spec convergence.CreateSpe
 	}
 	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, parsePlatform(spec.Spec.Platform), spec.Name)
 	e.created(resp.ID, dir, err)
+	if err = e.fail(err, op, callCreateContainer); errors.Is(err, convergence.ErrImageNotFound) {
+		return "", fmt.Errorf("%s: image %q is not present on the engine: pull it (mycompose pull) and run again%.0w", op, spec.Spec.Image, err)
+	}
 	if err != nil {
-		if isNoSuchImage(err) {
-			return "", fmt.Errorf("%s: image %q is not present on the engine: pull it (mycompose pull) and run again", op, spec.Spec.Image)
-		}
-		return "", e.fail(err, op, true)
+		return "", err
 	}
 	return resp.ID, nil
 }
@@ -127,18 +126,7 @@ func (e *Engine) CreateContainer(ctx context.Context, spec convergence.CreateSpe
 // as convergence.ErrPortAllocated, and only a missing container as ErrNotFound.
 func (e *Engine) StartContainer(ctx context.Context, id string) error {
 	op := fmt.Sprintf("start container %q", id)
-	err := e.cli.ContainerStart(ctx, id, container.StartOptions{})
-	switch {
-	case err == nil:
-		return nil
-	case isPortAllocated(err):
-		return fmt.Errorf("%s: %w: %w", op, convergence.ErrPortAllocated, err)
-	case cerrdefs.IsNotFound(err) && !strings.Contains(err.Error(), "No such container"):
-		// A network connected while the container was created has gone:
-		// the container itself exists, so this is no ErrNotFound.
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return e.fail(err, op, false)
+	return e.fail(e.cli.ContainerStart(ctx, id, container.StartOptions{}), op, callStart)
 }
 
 // StopContainer stops a container; the timeout is truncated to whole seconds
@@ -149,7 +137,7 @@ func (e *Engine) StopContainer(ctx context.Context, id string, timeout *time.Dur
 		secs := int(timeout.Seconds())
 		opts.Timeout = &secs
 	}
-	if err := e.fail(e.cli.ContainerStop(ctx, id, opts), fmt.Sprintf("stop container %q", id), false); err != nil {
+	if err := e.fail(e.cli.ContainerStop(ctx, id, opts), fmt.Sprintf("stop container %q", id), callOther); err != nil {
 		return err
 	}
 	e.awaitListedStopped(ctx, id)
@@ -184,33 +172,33 @@ func (e *Engine) awaitListedStopped(ctx context.Context, id string) {
 // RemoveContainer force-removes a container, optionally with its anonymous volumes.
 func (e *Engine) RemoveContainer(ctx context.Context, id string, removeVolumes bool) error {
 	opts := container.RemoveOptions{Force: true, RemoveVolumes: removeVolumes}
-	err := e.cli.ContainerRemove(ctx, id, opts)
-	if err == nil || cerrdefs.IsNotFound(err) {
+	err := e.fail(e.cli.ContainerRemove(ctx, id, opts), fmt.Sprintf("remove container %q", id), callOther)
+	if err == nil || errors.Is(err, convergence.ErrNotFound) {
 		e.removed(id)
 	}
-	return e.fail(err, fmt.Sprintf("remove container %q", id), false)
+	return err
 }
 
 // RenameContainer renames a container; a name in use is convergence.ErrConflict.
 func (e *Engine) RenameContainer(ctx context.Context, id, name string) error {
-	return e.fail(e.cli.ContainerRename(ctx, id, name), fmt.Sprintf("rename container %q to %q", id, name), true)
+	return e.fail(e.cli.ContainerRename(ctx, id, name), fmt.Sprintf("rename container %q to %q", id, name), callCreate)
 }
 
 // ConnectNetwork attaches a container to a further network. For a created
 // container the engine accepts a missing network and fails the start instead.
 func (e *Engine) ConnectNetwork(ctx context.Context, networkName, containerID string, ep convergence.Endpoint) error {
 	err := e.cli.NetworkConnect(ctx, networkName, containerID, endpointSettings(ep))
-	return e.fail(err, fmt.Sprintf("connect container %q to network %q", containerID, networkName), false)
+	return e.fail(err, fmt.Sprintf("connect container %q to network %q", containerID, networkName), callConnect)
 }
 
 // DisconnectNetwork detaches a container from a network, forcibly.
 func (e *Engine) DisconnectNetwork(ctx context.Context, networkName, containerID string) error {
 	err := e.cli.NetworkDisconnect(ctx, networkName, containerID, true)
-	return e.fail(err, fmt.Sprintf("disconnect container %q from network %q", containerID, networkName), false)
+	return e.fail(err, fmt.Sprintf("disconnect container %q from network %q", containerID, networkName), callOther)
 }
 
 // RemoveImage removes an image without force, pruning untagged parents.
 func (e *Engine) RemoveImage(ctx context.Context, ref string) error {
 	_, err := e.cli.ImageRemove(ctx, ref, image.RemoveOptions{Force: false, PruneChildren: true})
-	return e.fail(err, fmt.Sprintf("remove image %q", ref), false)
+	return e.fail(err, fmt.Sprintf("remove image %q", ref), callOther)
 }

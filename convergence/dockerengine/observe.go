@@ -30,7 +30,7 @@ func projectFilter(projectName string) filters.Args {
 func (e *Engine) ListContainers(ctx context.Context, projectName string) ([]convergence.Container, error) {
 	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(projectName)})
 	if err != nil {
-		return nil, e.fail(err, fmt.Sprintf("list containers of project %q", projectName), false)
+		return nil, e.fail(err, fmt.Sprintf("list containers of project %q", projectName), callOther)
 	}
 	out := make([]convergence.Container, 0, len(list))
 	for _, c := range list {
@@ -105,7 +105,7 @@ func containerName(names []string) string {
 func (e *Engine) ListNetworks(ctx context.Context, projectName string) ([]convergence.Network, error) {
 	list, err := e.cli.NetworkList(ctx, network.ListOptions{Filters: projectFilter(projectName)})
 	if err != nil {
-		return nil, e.fail(err, fmt.Sprintf("list networks of project %q", projectName), false)
+		return nil, e.fail(err, fmt.Sprintf("list networks of project %q", projectName), callOther)
 	}
 	out := make([]convergence.Network, 0, len(list))
 	for _, n := range list {
@@ -128,7 +128,7 @@ func decodeNetwork(n network.Inspect) convergence.Network {
 func (e *Engine) ListVolumes(ctx context.Context, projectName string) ([]convergence.Volume, error) {
 	resp, err := e.cli.VolumeList(ctx, volume.ListOptions{Filters: projectFilter(projectName)})
 	if err != nil {
-		return nil, e.fail(err, fmt.Sprintf("list volumes of project %q", projectName), false)
+		return nil, e.fail(err, fmt.Sprintf("list volumes of project %q", projectName), callOther)
 	}
 	out := make([]convergence.Volume, 0, len(resp.Volumes))
 	for _, v := range resp.Volumes {
@@ -182,7 +182,7 @@ func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string
 				ids[ref] = img.ID
 			case cerrdefs.IsNotFound(err):
 			case firstErr == nil:
-				firstErr = e.fail(err, fmt.Sprintf("inspect image %q", ref), false)
+				firstErr = e.fail(err, fmt.Sprintf("inspect image %q", ref), callOther)
 				cancel()
 			}
 		}()
@@ -201,7 +201,7 @@ func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string
 func (e *Engine) InspectNetwork(ctx context.Context, name string) (convergence.Network, error) {
 	n, err := e.cli.NetworkInspect(ctx, name, network.InspectOptions{})
 	if err != nil {
-		return convergence.Network{}, e.fail(err, fmt.Sprintf("inspect network %q", name), false)
+		return convergence.Network{}, e.fail(err, fmt.Sprintf("inspect network %q", name), callOther)
 	}
 	return decodeNetwork(n), nil
 }
@@ -210,7 +210,7 @@ func (e *Engine) InspectNetwork(ctx context.Context, name string) (convergence.N
 func (e *Engine) InspectVolume(ctx context.Context, name string) (convergence.Volume, error) {
 	v, err := e.cli.VolumeInspect(ctx, name)
 	if err != nil {
-		return convergence.Volume{}, e.fail(err, fmt.Sprintf("inspect volume %q", name), false)
+		return convergence.Volume{}, e.fail(err, fmt.Sprintf("inspect volume %q", name), callOther)
 	}
 	return decodeVolume(v), nil
 }
@@ -219,7 +219,7 @@ func (e *Engine) InspectVolume(ctx context.Context, name string) (convergence.Vo
 func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (convergence.Container, error) {
 	c, err := e.cli.ContainerInspect(ctx, nameOrID)
 	if err != nil {
-		return convergence.Container{}, e.fail(err, fmt.Sprintf("inspect container %q", nameOrID), false)
+		return convergence.Container{}, e.fail(err, fmt.Sprintf("inspect container %q", nameOrID), callOther)
 	}
 	out := convergence.Container{ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), ImageID: c.Image}
 	if c.Config != nil {

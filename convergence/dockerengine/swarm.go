@@ -27,7 +27,7 @@ type SwarmEngine struct {
 var _ msw.Engine = (*SwarmEngine)(nil)
 
 // Swarm returns the Swarm side of the engine (same connection).
-func (e *Engine) Swarm() *SwarmEngine { return &SwarmEngine{cli: e.cli} }
+func (e *Engine) Swarm() msw.Engine { return &SwarmEngine{cli: e.cli} }
 
 func stackFilter(stack string) filters.Args {
 	return filters.NewArgs(filters.Arg("label", project.StackNamespaceLabel+"="+stack))
@@ -161,7 +161,7 @@ func (e *SwarmEngine) CreateNetwork(ctx context.Context, n msw.NetworkSpec) erro
 
 // RemoveNetwork removes a network.
 func (e *SwarmEngine) RemoveNetwork(ctx context.Context, id string) error {
-	return e.cli.NetworkRemove(ctx, id)
+	return swarmFail(e.cli.NetworkRemove(ctx, id))
 }
 
 // CreateSecret creates a secret.
@@ -172,7 +172,7 @@ func (e *SwarmEngine) CreateSecret(ctx context.Context, o msw.ObjectSpec) error 
 
 // RemoveSecret removes a secret.
 func (e *SwarmEngine) RemoveSecret(ctx context.Context, id string) error {
-	return e.cli.SecretRemove(ctx, id)
+	return swarmFail(e.cli.SecretRemove(ctx, id))
 }
 
 // CreateConfig creates a config.
@@ -183,7 +183,7 @@ func (e *SwarmEngine) CreateConfig(ctx context.Context, o msw.ObjectSpec) error 
 
 // RemoveConfig removes a config.
 func (e *SwarmEngine) RemoveConfig(ctx context.Context, id string) error {
-	return e.cli.ConfigRemove(ctx, id)
+	return swarmFail(e.cli.ConfigRemove(ctx, id))
 }
 
 // CreateService creates a service without asking a registry for the

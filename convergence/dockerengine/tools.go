@@ -19,7 +19,7 @@ var _ convergence.Snapshots = (*Engine)(nil)
 func (e *Engine) ContainerStats(ctx context.Context, id string) (convergence.Stats, error) {
 	resp, err := e.cli.ContainerStats(ctx, id, false)
 	if err != nil {
-		return convergence.Stats{}, e.fail(err, fmt.Sprintf("stats of container %s", id), true)
+		return convergence.Stats{}, e.fail(err, fmt.Sprintf("stats of container %s", id), callCreate)
 	}
 	defer resp.Body.Close()
 	var s container.StatsResponse
@@ -74,7 +74,7 @@ func statsOf(s container.StatsResponse) convergence.Stats {
 func (e *Engine) ExportContainer(ctx context.Context, id string) (io.ReadCloser, error) {
 	rc, err := e.cli.ContainerExport(ctx, id)
 	if err != nil {
-		return nil, e.fail(err, fmt.Sprintf("export container %s", id), true)
+		return nil, e.fail(err, fmt.Sprintf("export container %s", id), callCreate)
 	}
 	return rc, nil
 }
@@ -86,7 +86,7 @@ func (e *Engine) CommitContainer(ctx context.Context, id string, opts convergenc
 		Changes: opts.Changes, Pause: opts.Pause,
 	})
 	if err != nil {
-		return "", e.fail(err, fmt.Sprintf("commit container %s", id), true)
+		return "", e.fail(err, fmt.Sprintf("commit container %s", id), callCreate)
 	}
 	return resp.ID, nil
 }

@@ -128,7 +128,7 @@ func (e *Engine) PullImage(ctx context.Context, ref, platform string, progress f
 	defer e.mu.Unlock()
 	id, ok := r.images[ref]
 	if !ok {
-		return convergence.PulledImage{}, fmt.Errorf("pull %q: not found in registry: no such repository or tag", ref)
+		return convergence.PulledImage{}, fmt.Errorf("pull %q: not found in registry: no such repository or tag%.0w", ref, convergence.ErrImageNotFound)
 	}
 	if progress != nil {
 		progress(convergence.PullEvent{Ref: ref, Layer: "0123456789ab", Status: "Downloading", Current: 1, Total: 2})
@@ -147,7 +147,7 @@ func (e *Engine) PushImage(_ context.Context, ref string, progress func(converge
 	}
 	id, ok := e.images[ref]
 	if !ok {
-		return "", fmt.Errorf("push %q: image is not present on the engine", ref)
+		return "", fmt.Errorf("push %q: image is not present on the engine%.0w", ref, convergence.ErrImageNotFound)
 	}
 	if progress != nil {
 		progress(convergence.PullEvent{Ref: ref, Layer: "0123456789ab", Status: "Pushed"})

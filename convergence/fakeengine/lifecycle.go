@@ -144,7 +144,10 @@ func (e *Engine) setState(id, call, from, to string) error {
 		c.State = to
 		return nil
 	}
-	return fmt.Errorf("container %s is %s, not %s", c.Name, c.State, from)
+	if from == "running" {
+		return fmt.Errorf("%s container %q: %w", call, c.Name, convergence.ErrNotRunning)
+	}
+	return fmt.Errorf("%s container %q: it is %s, not %s", call, c.Name, c.State, from)
 }
 
 // KillContainer implements convergence.Runtime.

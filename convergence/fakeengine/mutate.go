@@ -3,8 +3,10 @@ package fakeengine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
+	"strconv"
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
@@ -44,7 +46,7 @@ func (e *Engine) RemoveNetwork(_ context.Context, name string) error {
 	}
 	for _, c := range e.containers {
 		if _, attached := c.Networks[n.Name]; attached {
-			return fmt.Errorf("error while removing network: network %s id %s has active endpoints", name, n.ID)
+			return fmt.Errorf("remove network %q: %w", name, convergence.ErrNetworkInUse)
 		}
 	}
 	delete(e.networks, n.Name)
@@ -58,9 +60,15 @@ func (e *Engine) CreateVolume(_ context.Context, spec convergence.VolumeSpec) er
 	if err := e.record("create volume %s", spec.Name); err != nil {
 		return err
 	}
-	if _, ok := e.volumes[spec.Name]; !ok {
-		e.volumes[spec.Name] = &convergence.Volume{Name: spec.Name, Driver: "local", Labels: copyMap(spec.Labels)}
+	if v, ok := e.volumes[spec.Name]; ok {
+		// As the adapter: the same volume again is success, another one
+		// of that name a conflict.
+		if !maps.Equal(v.Labels, spec.Labels) {
+			return fmt.Errorf("volume %q: %w", spec.Name, convergence.ErrConflict)
+		}
+		return nil
 	}
+	e.volumes[spec.Name] = &convergence.Volume{Name: spec.Name, Driver: "local", Labels: copyMap(spec.Labels)}
 	return nil
 }
 
@@ -73,6 +81,13 @@ func (e *Engine) RemoveVolume(_ context.Context, name string) error {
 	}
 	if _, ok := e.volumes[name]; !ok {
 		return fmt.Errorf("volume %q: %w", name, convergence.ErrNotFound)
+	}
+	for _, c := range e.containers {
+		for _, m := range c.Mounts {
+			if m.Type == project.MountVolume && m.Name == name {
+				return fmt.Errorf("remove volume %q: %w", name, convergence.ErrVolumeInUse)
+			}
+		}
 	}
 	delete(e.volumes, name)
 	return nil
@@ -101,12 +116,16 @@ func (e *Engine) CreateContainer(_ context.Context, spec convergence.CreateSpec)
 	}
 	imageID, ok := e.images[spec.Spec.Image]
 	if !ok {
-		return "", fmt.Errorf("no such image %q", spec.Spec.Image)
+		return "", fmt.Errorf("create container %q: image %q: %w", spec.Name, spec.Spec.Image, convergence.ErrImageNotFound)
 	}
 	e.now = e.now.Add(time.Second)
 	c := &convergence.Container{
 		ID: e.nextID(), Name: spec.Name, Image: spec.Spec.Image, ImageID: imageID, State: "created",
 		Created: e.now, Labels: copyMap(spec.Spec.Labels), Networks: map[string]string{},
+	}
+	for _, p := range spec.Spec.Ports {
+		host, _ := strconv.ParseUint(p.HostPort, 10, 16)
+		c.Ports = append(c.Ports, convergence.ContainerPort{IP: p.HostIP, PrivatePort: uint16(p.ContainerPort), PublicPort: uint16(host), Type: p.Protocol})
 	}
 	if spec.PrimaryNetwork != "" {
 		n, ok := e.networks[spec.PrimaryNetwork]
@@ -154,6 +173,22 @@ func (e *Engine) StartContainer(_ context.Context, id string) error {
 	}
 	if err := e.record("start container %s", c.Name); err != nil {
 		return err
+	}
+	if c.State == "running" {
+		return nil
+	}
+	for _, p := range c.Ports {
+		for _, other := range e.containers {
+			if other.ID == c.ID || other.State != "running" {
+				continue
+			}
+			for _, op := range other.Ports {
+				if p.PublicPort != 0 && op.PublicPort == p.PublicPort && op.Type == p.Type {
+					return fmt.Errorf("start container %q: %w", c.Name,
+						&convergence.PortAllocatedError{HostPort: strconv.Itoa(int(p.PublicPort))})
+				}
+			}
+		}
 	}
 	c.State = "running"
 	return nil
@@ -226,6 +261,9 @@ func (e *Engine) ConnectNetwork(_ context.Context, network, id string, _ converg
 	if !ok {
 		return fmt.Errorf("network %q: %w", network, convergence.ErrNotFound)
 	}
+	if _, on := c.Networks[network]; on {
+		return fmt.Errorf("connect container %q to network %q: %w", c.Name, network, convergence.ErrConflict)
+	}
 	c.Networks[network] = n.ID
 	return nil
 }
@@ -257,6 +295,9 @@ func (e *Engine) RemoveImage(_ context.Context, ref string) error {
 	defer e.mu.Unlock()
 	if err := e.record("remove image %s", ref); err != nil {
 		return err
+	}
+	if _, ok := e.images[ref]; !ok {
+		return fmt.Errorf("remove image %q: %w", ref, convergence.ErrNotFound)
 	}
 	delete(e.images, ref)
 	return nil

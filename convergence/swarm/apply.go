@@ -70,7 +70,7 @@ func retryInUse(ctx context.Context, f func() error) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		err := f()
-		if err == nil || !strings.Contains(err.Error(), "in use") || time.Now().After(deadline) {
+		if err == nil || !errors.Is(err, ErrInUse) || time.Now().After(deadline) {
 			return err
 		}
 		select {

@@ -9,6 +9,7 @@ package swarm
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 )
@@ -17,6 +18,10 @@ import (
 // service and on its containers, so that the planner can tell a changed
 // service from a scaled one and the waiter can tell new tasks from old.
 const HashLabel = "org.mycompose.swarm.hash"
+
+// ErrInUse is a removal refused because a service still uses the object
+// (its tasks take a moment to stop after the service is removed).
+var ErrInUse = errors.New("in use")
 
 // Engine is the seam to a Swarm manager (dockerengine implements it).
 type Engine interface {
