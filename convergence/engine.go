@@ -172,6 +172,10 @@ type Container struct {
 	Status  string // human status ("Up 3 minutes")
 	Created time.Time
 	Labels  map[string]string
+	// Replica holds the compose labels decoded (service, number, one-off,
+	// config hash, project, ...): engines fill it with DecodeLabels when
+	// they observe, so that nothing else reads label keys.
+	project.Replica
 	Mounts  []ContainerMount
 	// Networks maps engine network name -> network ID.
 	Networks map[string]string
@@ -184,6 +188,10 @@ type Container struct {
 	// HealthLog is the output of the last health probe (inspect only).
 	HealthLog string
 }
+
+// DecodeLabels fills c.Replica from c.Labels. Engines call it on every
+// container they return.
+func (c *Container) DecodeLabels() { c.Replica = project.ParseReplicaLabels(c.Labels) }
 
 // ContainerMount is a mount of an observed container.
 type ContainerMount struct {

@@ -107,10 +107,12 @@ type OneOffOptions struct {
 
 // ContainerDetails is the runtime state of one container.
 type ContainerDetails struct {
-	ID         string
-	Name       string // without the leading "/"
-	Image      string
-	Labels     map[string]string
+	ID     string
+	Name   string // without the leading "/"
+	Image  string
+	Labels map[string]string
+	// Replica holds the compose labels decoded.
+	project.Replica
 	Status     string // created, running, paused, restarting, exited, dead
 	Running    bool
 	Paused     bool
@@ -152,10 +154,9 @@ type ContainerEvent struct {
 	// Attributes hold the container's labels plus name, image and, for
 	// die, exitCode.
 	Attributes map[string]string
+	// Replica holds the compose labels among the attributes, decoded.
+	project.Replica
 }
-
-// Service returns the compose service of the event's container.
-func (e ContainerEvent) Service() string { return e.Attributes[project.LabelService] }
 
 // Name returns the container name.
 func (e ContainerEvent) Name() string { return e.Attributes["name"] }

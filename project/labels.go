@@ -126,3 +126,44 @@ func (p *Project) VolumeLabels(v *Volume) map[string]string {
 	}
 	return labels
 }
+
+// Replica is what the compose labels of a container say about it, decoded
+// once when the container is observed so that nothing else reads label
+// keys by hand.
+type Replica struct {
+	Project string
+	Service string
+	// Number is the replica number, 0 for a one-off.
+	Number int
+	// OneOff marks a `run` container, which lifecycle commands of its
+	// service leave alone.
+	OneOff     bool
+	ConfigHash string
+	// CreatedFrom is the ID of the image the container was created from, as
+	// recorded at creation ("" when another tool created it).
+	CreatedFrom string
+	// Config is the service definition the config hash was computed from
+	// (mycompose's own label), to explain a recreate; "" when absent.
+	Config string
+	// DependsOn are the dependencies recorded at creation.
+	DependsOn []Dependency
+	// Slug identifies a one-off.
+	Slug string
+	// WorkingDir and ConfigFiles say where the project was loaded from.
+	WorkingDir  string
+	ConfigFiles string
+}
+
+// ParseReplicaLabels decodes the compose labels of a container.
+// Malformed values decode as zero: labels may come from another tool.
+func ParseReplicaLabels(labels map[string]string) Replica {
+	n, _ := strconv.Atoi(labels[LabelNumber])
+	return Replica{
+		Project: labels[LabelProject], Service: labels[LabelService], Number: n,
+		OneOff: labels[LabelOneOff] == OneOffTrue, ConfigHash: labels[LabelConfigHash],
+		CreatedFrom: labels[LabelImage], Config: labels[LabelConfig],
+		DependsOn: ParseDependsOnLabel(labels[LabelDependsOn]), Slug: labels[LabelSlug],
+		WorkingDir: labels[LabelWorkingDir], ConfigFiles: labels[LabelConfigFiles],
+	}
+}
+

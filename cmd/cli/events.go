@@ -64,13 +64,13 @@ func runEvents(ctx context.Context, deps *Deps, g *globalOptions, o *eventsOptio
 				events = nil // the error channel tells why
 				continue
 			}
-			if len(args) > 0 && !contains(args, ev.Service()) {
+			if len(args) > 0 && !contains(args, ev.Service) {
 				continue
 			}
 			attrs := userAttributes(ev)
 			if o.JSON {
 				if err := enc.Encode(jsonEvent{Time: ev.Time, Type: "container", Action: ev.Action, ID: ev.ID,
-					Service: ev.Service(), Attributes: attrs}); err != nil {
+					Service: ev.Service, Attributes: attrs}); err != nil {
 					return err
 				}
 				continue

@@ -40,6 +40,7 @@ func (e *Engine) ContainerState(ctx context.Context, id string) (convergence.Con
 	out := convergence.ContainerDetails{ID: c.ID, Name: trimSlash(c.Name), Image: c.Image}
 	if c.Config != nil {
 		out.Labels = c.Config.Labels
+		out.Replica = project.ParseReplicaLabels(out.Labels)
 		out.Tty = c.Config.Tty
 	}
 	if s := c.State; s != nil {
@@ -158,7 +159,7 @@ func (e *Engine) Events(ctx context.Context, projectName string) (<-chan converg
 			select {
 			case m := <-msgs:
 				ev := convergence.ContainerEvent{Time: time.Unix(0, m.TimeNano), Action: string(m.Action),
-					ID: m.Actor.ID, Attributes: m.Actor.Attributes}
+					ID: m.Actor.ID, Attributes: m.Actor.Attributes, Replica: project.ParseReplicaLabels(m.Actor.Attributes)}
 				select {
 				case out <- ev:
 				case <-ctx.Done():

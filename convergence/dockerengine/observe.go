@@ -54,6 +54,7 @@ func decodeContainer(c container.Summary) convergence.Container {
 		Command: c.Command,
 	}
 	out.Health, out.ExitCode = parseStatus(c.Status)
+	out.DecodeLabels()
 	for _, m := range c.Mounts {
 		out.Mounts = append(out.Mounts, convergence.ContainerMount{
 			Type:        string(m.Type),
@@ -225,6 +226,7 @@ func (e *Engine) InspectContainer(ctx context.Context, nameOrID string) (converg
 	if c.Config != nil {
 		out.Image = c.Config.Image
 		out.Labels = c.Config.Labels
+		out.DecodeLabels()
 	}
 	if c.State != nil {
 		out.State = string(c.State.Status)

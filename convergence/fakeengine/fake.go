@@ -190,15 +190,51 @@ func (e *Engine) InspectContainer(_ context.Context, nameOrID string) (convergen
 	return convergence.Container{}, fmt.Errorf("container %q: %w", nameOrID, convergence.ErrNotFound)
 }
 
-// InspectNetwork implements convergence.Engine.
+// InspectNetwork implements convergence.Engine: by name or ID, with the
+// containers that have an endpoint on it (running ones, as in the engine:
+// a created container's endpoint exists in its configuration only).
 func (e *Engine) InspectNetwork(_ context.Context, name string) (convergence.Network, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	n, ok := e.networks[name]
+	n, ok := e.network(name)
 	if !ok {
 		return convergence.Network{}, fmt.Errorf("network %q: %w", name, convergence.ErrNotFound)
 	}
-	return *n, nil
+	out := *n
+	out.Containers = e.endpoints(n)
+	return out, nil
+}
+
+// network finds a network by name or ID.
+func (e *Engine) network(nameOrID string) (*convergence.Network, bool) {
+	if n, ok := e.networks[nameOrID]; ok {
+		return n, true
+	}
+	for _, n := range e.networks {
+		if n.ID == nameOrID {
+			return n, true
+		}
+	}
+	return nil, false
+}
+
+// endpoints returns the IDs of the containers with an endpoint on n,
+// sorted.
+func (e *Engine) endpoints(n *convergence.Network) []string {
+	var ids []string
+	for _, c := range e.containers {
+		if _, on := c.Networks[n.Name]; on && hasEndpoints(c.State) {
+			ids = append(ids, c.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// hasEndpoints reports whether a container in that state holds network
+// endpoints.
+func hasEndpoints(state string) bool {
+	return state == "running" || state == "paused" || state == "restarting"
 }
 
 // InspectVolume implements convergence.Engine.

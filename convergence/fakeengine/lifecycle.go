@@ -103,7 +103,7 @@ func (e *Engine) ContainerState(_ context.Context, id string) (convergence.Conta
 	if err != nil {
 		return convergence.ContainerDetails{}, err
 	}
-	return convergence.ContainerDetails{ID: c.ID, Name: c.Name, Image: c.Image, Labels: copyMap(c.Labels),
+	return convergence.ContainerDetails{ID: c.ID, Name: c.Name, Image: c.Image, Labels: copyMap(c.Labels), Replica: c.Replica,
 		Status: c.State, Running: c.State == "running" || c.State == "paused", Paused: c.State == "paused",
 		ExitCode: e.lc().exitCodes[c.Name]}, nil
 }

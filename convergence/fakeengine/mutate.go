@@ -35,19 +35,12 @@ func (e *Engine) RemoveNetwork(_ context.Context, name string) error {
 	if err := e.record("remove network %s", name); err != nil {
 		return err
 	}
-	n, ok := e.networks[name]
-	for _, byID := range e.networks {
-		if byID.ID == name {
-			n, ok = byID, true
-		}
-	}
+	n, ok := e.network(name)
 	if !ok {
 		return fmt.Errorf("network %q: %w", name, convergence.ErrNotFound)
 	}
-	for _, c := range e.containers {
-		if _, attached := c.Networks[n.Name]; attached {
-			return fmt.Errorf("remove network %q: %w", name, convergence.ErrNetworkInUse)
-		}
+	if len(e.endpoints(n)) > 0 {
+		return fmt.Errorf("remove network %q: %w", name, convergence.ErrNetworkInUse)
 	}
 	delete(e.networks, n.Name)
 	return nil
@@ -123,16 +116,17 @@ func (e *Engine) CreateContainer(_ context.Context, spec convergence.CreateSpec)
 		ID: e.nextID(), Name: spec.Name, Image: spec.Spec.Image, ImageID: imageID, State: "created",
 		Created: e.now, Labels: copyMap(spec.Spec.Labels), Networks: map[string]string{},
 	}
+	c.DecodeLabels()
 	for _, p := range spec.Spec.Ports {
 		host, _ := strconv.ParseUint(p.HostPort, 10, 16)
 		c.Ports = append(c.Ports, convergence.ContainerPort{IP: p.HostIP, PrivatePort: uint16(p.ContainerPort), PublicPort: uint16(host), Type: p.Protocol})
 	}
 	if spec.PrimaryNetwork != "" {
-		n, ok := e.networks[spec.PrimaryNetwork]
-		if !ok {
-			return "", fmt.Errorf("network %q: %w", spec.PrimaryNetwork, convergence.ErrNotFound)
+		// As the engine: a missing network fails the start, not the create.
+		c.Networks[spec.PrimaryNetwork] = ""
+		if n, ok := e.networks[spec.PrimaryNetwork]; ok {
+			c.Networks[n.Name] = n.ID
 		}
-		c.Networks[n.Name] = n.ID
 	}
 	for _, ne := range spec.Networks {
 		n, ok := e.networks[ne.Network]
@@ -176,6 +170,14 @@ func (e *Engine) StartContainer(_ context.Context, id string) error {
 	}
 	if c.State == "running" {
 		return nil
+	}
+	for name := range c.Networks {
+		n, ok := e.networks[name]
+		if !ok {
+			// The engine's 404 here is about the network, not the container.
+			return fmt.Errorf("start container %q: network %s not found", c.Name, name)
+		}
+		c.Networks[name] = n.ID
 	}
 	for _, p := range c.Ports {
 		for _, other := range e.containers {
@@ -256,6 +258,16 @@ func (e *Engine) ConnectNetwork(_ context.Context, network, id string, _ converg
 	}
 	if err := e.record("connect container %s to %s", c.Name, network); err != nil {
 		return err
+	}
+	if !hasEndpoints(c.State) {
+		// As the engine: a created container's networks are configuration
+		// only, checked when it starts.
+		id := ""
+		if n, ok := e.networks[network]; ok {
+			id = n.ID
+		}
+		c.Networks[network] = id
+		return nil
 	}
 	n, ok := e.networks[network]
 	if !ok {
