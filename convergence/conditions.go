@@ -54,12 +54,12 @@ func (r *applyRun) waitCondition(d project.Dependency) error {
 		w.err = r.pollCondition(d, func(reps []string) {
 			names = reps
 			for _, n := range names {
-				r.emit("Container", n, "Waiting", conditionWord(d.Condition))
+				r.emit(ObjectContainer, n, StatusWaiting, conditionWord(d.Condition))
 			}
 		})
 		if w.err == nil {
 			for _, n := range names {
-				r.emit("Container", n, conditionDone(d.Condition), "")
+				r.emit(ObjectContainer, n, conditionDone(d.Condition), "")
 			}
 		}
 		close(w.done)
@@ -79,9 +79,9 @@ func conditionWord(c string) string {
 
 func conditionDone(c string) string {
 	if c == project.ConditionCompleted {
-		return "Exited"
+		return StatusExited
 	}
-	return "Healthy"
+	return StatusHealthy
 }
 
 // pollCondition reads the dependency's replicas until the condition holds,
@@ -120,7 +120,7 @@ func (r *applyRun) pollCondition(d project.Dependency, seen func([]string)) erro
 func replicaNames(service string, cs []Container) []string {
 	var names []string
 	for _, c := range cs {
-		if c.Labels[project.LabelService] == service && c.Labels[project.LabelOneOff] != project.OneOffTrue {
+		if c.Service == service && !c.OneOff {
 			names = append(names, c.Name)
 		}
 	}
@@ -133,7 +133,7 @@ func replicaNames(service string, cs []Container) []string {
 func (r *applyRun) checkCondition(d project.Dependency, cs []Container) (bool, *Container, error) {
 	var reps []Container
 	for _, c := range cs {
-		if c.Labels[project.LabelService] == d.Service && c.Labels[project.LabelOneOff] != project.OneOffTrue {
+		if c.Service == d.Service && !c.OneOff {
 			reps = append(reps, c)
 		}
 	}
@@ -203,7 +203,7 @@ func WaitReady(ctx context.Context, eng Engine, projectName string, services []s
 		}
 		ready := true
 		for _, c := range cs {
-			if c.Labels[project.LabelOneOff] == project.OneOffTrue || (services != nil && !want[c.Labels[project.LabelService]]) {
+			if c.OneOff || (services != nil && !want[c.Service]) {
 				continue
 			}
 			ok, err := replicaReady(ctx, eng, c)
@@ -259,7 +259,7 @@ func readiness(c Container) (ready, failed bool) {
 func notReady(cs []Container, want map[string]bool, all bool) error {
 	var names []string
 	for _, c := range cs {
-		if c.Labels[project.LabelOneOff] == project.OneOffTrue || (!all && !want[c.Labels[project.LabelService]]) {
+		if c.OneOff || (!all && !want[c.Service]) {
 			continue
 		}
 		if ready, _ := readiness(c); !ready {

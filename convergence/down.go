@@ -37,14 +37,14 @@ func PlanDown(obs Observed, opts DownOptions) *Plan {
 	dependents := map[string][]string{} // service -> services that depend on it
 	var orphans []string
 	for _, c := range sortedContainers(obs.Containers) {
-		svc := c.Labels[project.LabelService]
+		svc := c.Service
 		if opts.Services != nil && !known[svc] && !opts.RemoveOrphans {
-			if c.Labels[project.LabelOneOff] != project.OneOffTrue {
+			if !c.OneOff {
 				orphans = append(orphans, c.Name)
 			}
 			continue
 		}
-		for _, d := range project.ParseDependsOnLabel(c.Labels[project.LabelDependsOn]) {
+		for _, d := range c.DependsOn {
 			dependents[d.Service] = appendUnique(dependents[d.Service], svc)
 		}
 		removing[c.ID] = true
@@ -103,6 +103,46 @@ func planNetworkRemovals(plan *Plan, obs Observed, opts DownOptions, removing ma
 			continue
 		}
 		plan.Actions = append(plan.Actions, Action{Kind: RemoveNetwork, Name: n.Name, NetworkID: n.ID, Reason: "down", After: after})
+	}
+}
+
+// PlanImageRemovals adds down --rmi's image removals to a down plan, after
+// every container removal: with mode "all" every image the project's
+// containers (and, with a file, its services) use; with "local" only the
+// images built for the project under the default "<project>-<service>"
+// name; none with "". It is pure.
+func PlanImageRemovals(plan *Plan, obs Observed, p *project.Project, name, mode string) {
+	if mode == "" {
+		return
+	}
+	seen := map[string]bool{}
+	add := func(ref string) {
+		if ref == "" || (mode == "local" && !(len(ref) > len(name)+1 && strings.HasPrefix(ref, name+"-"))) {
+			return
+		}
+		seen[ref] = true
+	}
+	for _, c := range obs.Containers {
+		add(c.Image)
+	}
+	if p != nil {
+		for _, s := range p.Services {
+			add(s.Container.Image)
+		}
+	}
+	var after []int
+	for i, a := range plan.Actions {
+		if a.Kind == RemoveContainer {
+			after = append(after, i)
+		}
+	}
+	refs := make([]string, 0, len(seen))
+	for ref := range seen {
+		refs = append(refs, ref)
+	}
+	sort.Strings(refs)
+	for _, ref := range refs {
+		plan.Actions = append(plan.Actions, Action{Kind: RemoveImage, Name: ref, After: after})
 	}
 }
 

@@ -176,7 +176,7 @@ type Container struct {
 	// config hash, project, ...): engines fill it with DecodeLabels when
 	// they observe, so that nothing else reads label keys.
 	project.Replica
-	Mounts  []ContainerMount
+	Mounts []ContainerMount
 	// Networks maps engine network name -> network ID.
 	Networks map[string]string
 	Ports    []ContainerPort
@@ -216,16 +216,28 @@ type Network struct {
 	Name   string
 	Driver string
 	Labels map[string]string
+	// Resource holds the compose labels decoded (DecodeLabels).
+	project.Resource
 	// Containers are the IDs of the attached containers.
 	Containers []string
 }
+
+// DecodeLabels fills n.Resource from n.Labels. Engines call it on every
+// network they return.
+func (n *Network) DecodeLabels() { n.Resource = project.ParseNetworkLabels(n.Labels) }
 
 // Volume is an observed volume.
 type Volume struct {
 	Name   string
 	Driver string
 	Labels map[string]string
+	// Resource holds the compose labels decoded (DecodeLabels).
+	project.Resource
 }
+
+// DecodeLabels fills v.Resource from v.Labels. Engines call it on every
+// volume they return.
+func (v *Volume) DecodeLabels() { v.Resource = project.ParseVolumeLabels(v.Labels) }
 
 // NetworkSpec is what CreateNetwork needs.
 type NetworkSpec struct {
@@ -273,6 +285,9 @@ type CreateSpec struct {
 	PrimaryEndpoint Endpoint
 	// Networks are further networks joined at create time (API 1.44+).
 	Networks []NetworkEndpoint
+	// OneOff, for the container of `run`, makes it ready to be attached
+	// to; nil for replicas.
+	OneOff *OneOffOptions
 }
 
 // IsNotFound reports whether err means the object does not exist.

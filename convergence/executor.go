@@ -40,6 +40,28 @@ type Executor struct {
 	Parallel int
 	// Events receives state changes; calls are serialized.
 	Events func(Event)
+
+	mu sync.Mutex
+	// created maps the names of the containers the last Apply created to
+	// their IDs.
+	created map[string]string
+}
+
+// CreatedID returns the ID of the container named name that the last Apply
+// created, "" when none.
+func (x *Executor) CreatedID(name string) string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.created[name]
+}
+
+func (x *Executor) recordCreated(name, id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.created == nil {
+		x.created = map[string]string{}
+	}
+	x.created[name] = id
 }
 
 // Apply runs every action of the plan, each as soon as the actions it waits
@@ -197,24 +219,28 @@ func (r *applyRun) action(i int) error {
 		if err = r.wait(a.After); err == nil {
 			err = r.removeVolume(a)
 		}
+	case RemoveImage:
+		err = r.removeImage(a)
 	default:
 		err = fmt.Errorf("unknown action kind %d", a.Kind)
 	}
 	if err != nil && !errors.Is(err, errSkipped) {
-		object := "Container"
+		object := ObjectContainer
 		switch a.Kind {
 		case CreateNetwork, RecreateNetwork, RemoveNetwork:
-			object = "Network"
+			object = ObjectNetwork
 		case CreateVolume, RecreateVolume, RemoveVolume:
-			object = "Volume"
+			object = ObjectVolume
+		case RemoveImage:
+			object = ObjectImage
 		}
-		r.emit(object, a.Name, "Error", err.Error())
+		r.emit(object, a.Name, StatusError, err.Error())
 	}
 	return err
 }
 
 func (r *applyRun) createNetwork(a *Action) error {
-	r.emit("Network", a.Name, "Creating", "")
+	r.emit(ObjectNetwork, a.Name, StatusCreating, "")
 	err := r.call(func(ctx context.Context) error {
 		_, err := r.x.Engine.CreateNetwork(ctx, *a.NetworkSpec)
 		return err
@@ -229,7 +255,7 @@ func (r *applyRun) createNetwork(a *Action) error {
 	if err := r.dedupeNetwork(a); err != nil {
 		return err
 	}
-	r.emit("Network", a.Name, "Created", "")
+	r.emit(ObjectNetwork, a.Name, StatusCreated, "")
 	return nil
 }
 
@@ -241,7 +267,7 @@ func (r *applyRun) dedupeNetwork(a *Action) error {
 	var nets []Network
 	err := r.call(func(ctx context.Context) error {
 		var err error
-		nets, err = r.x.Engine.ListNetworks(ctx, a.NetworkSpec.Labels[project.LabelProject])
+		nets, err = r.x.Engine.ListNetworks(ctx, r.plan.Project)
 		return err
 	})
 	if err != nil {
@@ -273,18 +299,18 @@ func duplicateNetworks(nets []Network, name string) []string {
 }
 
 func (r *applyRun) createVolume(a *Action) error {
-	r.emit("Volume", a.Name, "Creating", "")
+	r.emit(ObjectVolume, a.Name, StatusCreating, "")
 	err := r.call(func(ctx context.Context) error { return r.x.Engine.CreateVolume(ctx, *a.VolumeSpec) })
 	if errors.Is(err, ErrConflict) {
 		// The volume exists with other labels: use it, as Docker Compose does,
 		// and never delete or replace it (it may hold the user's data).
-		r.emit("Volume", a.Name, "Warning", "already exists but was not created by this project; using it as it is")
+		r.emit(ObjectVolume, a.Name, StatusWarning, "already exists but was not created by this project; using it as it is")
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("create volume %q: %w", a.Name, err)
 	}
-	r.emit("Volume", a.Name, "Created", "")
+	r.emit(ObjectVolume, a.Name, StatusCreated, "")
 	return nil
 }
 
@@ -307,9 +333,9 @@ func (r *applyRun) createContainer(a *Action) error {
 		}
 	}
 	if a.Kind == RecreateContainer {
-		r.emit("Container", a.Name, "Recreate", a.Reason)
+		r.emit(ObjectContainer, a.Name, StatusRecreate, a.Reason)
 	} else {
-		r.emit("Container", a.Name, "Creating", "")
+		r.emit(ObjectContainer, a.Name, StatusCreating, "")
 	}
 	id, adopted, err := r.createOrAdopt(a, spec)
 	if err != nil {
@@ -324,15 +350,16 @@ func (r *applyRun) createContainer(a *Action) error {
 			return fmt.Errorf("connect container %q to network %q: %w", a.Name, ne.Network, err)
 		}
 	}
+	r.x.recordCreated(a.Name, id)
 	r.mu.Lock()
-	if r.created[a.Service] == "" || a.Number == 1 {
+	if !a.OneOff && (r.created[a.Service] == "" || a.Number == 1) {
 		r.created[a.Service] = id
 	}
 	r.mu.Unlock()
 	if a.Kind != RecreateContainer {
 		// Created as soon as it is: the waits below show on the lines of
 		// what is waited for.
-		r.emit("Container", a.Name, "Created", "")
+		r.emit(ObjectContainer, a.Name, StatusCreated, "")
 	}
 	if err := r.wait(a.After); err != nil {
 		return err
@@ -347,7 +374,7 @@ func (r *applyRun) createContainer(a *Action) error {
 		if err := r.replace(a, id); err != nil {
 			return err
 		}
-		r.emit("Container", a.Name, "Recreated", "")
+		r.emit(ObjectContainer, a.Name, StatusRecreated, "")
 	}
 	if a.NoStart {
 		return nil
@@ -390,21 +417,17 @@ func (r *applyRun) createOrAdopt(a *Action, spec CreateSpec) (id string, adopted
 	}
 	// Never adopt the container being replaced: its number and hash can
 	// match when only the image changed.
-	if ierr == nil && existing.ID != a.ContainerID && sameReplica(existing.Labels, spec.Spec.Labels) {
+	if ierr == nil && existing.ID != a.ContainerID && sameReplica(existing.Replica, project.ParseReplicaLabels(spec.Spec.Labels)) {
 		return existing.ID, true, nil
 	}
 	return "", false, fmt.Errorf("create container %q: the name %q is already in use by a container that is not this replica: remove or rename it, then run the command again", a.Name, spec.Name)
 }
 
-// sameReplica reports whether two label sets describe the same replica of
-// the same service configuration.
-func sameReplica(have, want map[string]string) bool {
-	for _, k := range []string{project.LabelProject, project.LabelService, project.LabelNumber, project.LabelConfigHash, project.LabelOneOff} {
-		if have[k] != want[k] {
-			return false
-		}
-	}
-	return true
+// sameReplica reports whether two containers' labels describe the same
+// replica of the same service configuration.
+func sameReplica(have, want project.Replica) bool {
+	return have.Project == want.Project && have.Service == want.Service && have.Number == want.Number &&
+		have.ConfigHash == want.ConfigHash && have.OneOff == want.OneOff
 }
 
 // replace stops and removes the old container of a recreate and gives the
@@ -433,7 +456,7 @@ func (r *applyRun) start(a *Action, id string) error {
 	if err := r.waitConditions(a); err != nil {
 		return err
 	}
-	r.emit("Container", a.Name, "Starting", "")
+	r.emit(ObjectContainer, a.Name, StatusStarting, "")
 	var err error
 	for attempt := 0; ; attempt++ {
 		err = r.call(func(ctx context.Context) error { return r.x.Engine.StartContainer(ctx, id) })
@@ -462,7 +485,7 @@ func (r *applyRun) start(a *Action, id string) error {
 					if c.ID == id || fmt.Sprint(p.PublicPort) != port {
 						continue
 					}
-					proj, svc := c.Labels[project.LabelProject], c.Labels[project.LabelService]
+					proj, svc := c.Project, c.Service
 					// %.0w wraps the engine's error (errors.Is ErrPortAllocated) without repeating it.
 					return fmt.Errorf("start container %q: port %s is already allocated by container %q (project %q, service %q): "+
 						"publish another host port for %q, or stop that container first (mycompose -p %s stop %s)%.0w",
@@ -472,7 +495,7 @@ func (r *applyRun) start(a *Action, id string) error {
 		}
 		return fmt.Errorf("start container %q: %w", a.Name, err)
 	}
-	r.emit("Container", a.Name, "Started", "")
+	r.emit(ObjectContainer, a.Name, StatusStarted, "")
 	return nil
 }
 
@@ -481,7 +504,7 @@ func (r *applyRun) rename(a *Action) error {
 	if err != nil {
 		return fmt.Errorf("rename container %q: %w", a.Name, err)
 	}
-	r.emit("Container", a.Name, "Renamed", a.Reason)
+	r.emit(ObjectContainer, a.Name, StatusRenamed, a.Reason)
 	if err := r.wait(a.After); err != nil || a.NoStart {
 		return err
 	}
@@ -489,12 +512,12 @@ func (r *applyRun) rename(a *Action) error {
 }
 
 func (r *applyRun) stop(a *Action) error {
-	r.emit("Container", a.Name, "Stopping", "")
+	r.emit(ObjectContainer, a.Name, StatusStopping, "")
 	err := r.call(func(ctx context.Context) error { return r.x.Engine.StopContainer(ctx, a.ContainerID, a.Timeout) })
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("stop container %q: %w", a.Name, err)
 	}
-	r.emit("Container", a.Name, "Stopped", "")
+	r.emit(ObjectContainer, a.Name, StatusStopped, "")
 	return nil
 }
 
@@ -502,14 +525,14 @@ func (r *applyRun) removeContainer(a *Action) error {
 	if err := r.stop(a); err != nil {
 		return err
 	}
-	r.emit("Container", a.Name, "Removing", "")
+	r.emit(ObjectContainer, a.Name, StatusRemoving, "")
 	err := r.call(func(ctx context.Context) error {
 		return r.x.Engine.RemoveContainer(ctx, a.ContainerID, a.RemoveVolumes)
 	})
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("remove container %q: %w", a.Name, err)
 	}
-	r.emit("Container", a.Name, "Removed", "")
+	r.emit(ObjectContainer, a.Name, StatusRemoved, "")
 	return nil
 }
 
@@ -522,7 +545,7 @@ func (r *applyRun) removeNetwork(a *Action) error {
 	if r.ctx.Err() != nil {
 		return errSkipped
 	}
-	r.emit("Network", a.Name, "Removing", "")
+	r.emit(ObjectNetwork, a.Name, StatusRemoving, "")
 	target := a.Name
 	if a.NetworkID != "" {
 		target = a.NetworkID
@@ -538,11 +561,11 @@ func (r *applyRun) removeNetwork(a *Action) error {
 		// (moby/moby#42119), so retry briefly.
 		users, ierr := r.networkUsers(target)
 		if ierr != nil || len(users) > 0 {
-			r.emit("Network", a.Name, "Warning", "not removed: still in use by container(s) "+strings.Join(users, ", ")+" of another project or of no project")
+			r.emit(ObjectNetwork, a.Name, StatusWarning, "not removed: still in use by container(s) "+strings.Join(users, ", ")+" of another project or of no project")
 			return nil
 		}
 		if attempt >= 8 {
-			r.emit("Network", a.Name, "Warning", "not removed: the engine still holds endpoints of removed containers although none is attached (a Docker 20.10 bug, moby/moby#42119); restarting the Docker daemon frees it")
+			r.emit(ObjectNetwork, a.Name, StatusWarning, "not removed: the engine still holds endpoints of removed containers although none is attached (a Docker 20.10 bug, moby/moby#42119); restarting the Docker daemon frees it")
 			return nil
 		}
 		select {
@@ -554,7 +577,26 @@ func (r *applyRun) removeNetwork(a *Action) error {
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("remove network %q: %w", a.Name, err)
 	}
-	r.emit("Network", a.Name, "Removed", "")
+	r.emit(ObjectNetwork, a.Name, StatusRemoved, "")
+	return nil
+}
+
+// removeImage removes an image once every container removal is done,
+// failed or not (the image of a container that stays is refused by the
+// engine, which is the error then).
+func (r *applyRun) removeImage(a *Action) error {
+	for _, d := range a.After {
+		<-r.done[d]
+	}
+	if r.ctx.Err() != nil {
+		return errSkipped
+	}
+	r.emit(ObjectImage, a.Name, StatusRemoving, "")
+	err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveImage(ctx, a.Name) })
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("remove image %q: %w", a.Name, err)
+	}
+	r.emit(ObjectImage, a.Name, StatusRemoved, "")
 	return nil
 }
 
@@ -574,11 +616,11 @@ func (r *applyRun) networkUsers(network string) ([]string, error) {
 }
 
 func (r *applyRun) removeVolume(a *Action) error {
-	r.emit("Volume", a.Name, "Removing", "")
+	r.emit(ObjectVolume, a.Name, StatusRemoving, "")
 	err := r.call(func(ctx context.Context) error { return r.x.Engine.RemoveVolume(ctx, a.Name) })
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("remove volume %q: %w", a.Name, err)
 	}
-	r.emit("Volume", a.Name, "Removed", "")
+	r.emit(ObjectVolume, a.Name, StatusRemoved, "")
 	return nil
 }

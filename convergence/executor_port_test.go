@@ -17,11 +17,13 @@ import (
 type holderEngine struct{ *fakeengine.Engine }
 
 func (holderEngine) ListAllContainers(context.Context, bool) ([]convergence.Container, error) {
-	return []convergence.Container{{
+	c := convergence.Container{
 		ID: "other", Name: "q-web-1", State: "running",
 		Labels: map[string]string{project.LabelProject: "q", project.LabelService: "web"},
 		Ports:  []convergence.ContainerPort{{IP: "0.0.0.0", PrivatePort: 80, PublicPort: 8080, Type: "tcp"}},
-	}}, nil
+	}
+	c.DecodeLabels()
+	return []convergence.Container{c}, nil
 }
 
 func TestApplyNamesPortHolder(t *testing.T) {

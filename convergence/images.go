@@ -257,7 +257,7 @@ func (pu *Puller) now() time.Time {
 func (pu *Puller) Pull(ctx context.Context, pulls []ImagePull) error {
 	return pu.each(ctx, len(pulls), func(ctx context.Context, i int) error {
 		pl := pulls[i]
-		pu.emit(Event{Object: "Image", Name: pl.Ref, Status: "Pulling"})
+		pu.emit(Event{Object: ObjectImage, Name: pl.Ref, Status: StatusPulling})
 		start := pu.now()
 		img, err := pu.Store.PullImage(ctx, pl.Ref, pl.Platform, pu.progress())
 		if err != nil {
@@ -266,7 +266,7 @@ func (pu *Puller) Pull(ctx context.Context, pulls []ImagePull) error {
 		if pu.Log != nil {
 			pu.Log.Record(pl.Ref, img.ID, pu.now())
 		}
-		pu.emit(Event{Object: "Image", Name: pl.Ref, Status: "Pulled",
+		pu.emit(Event{Object: ObjectImage, Name: pl.Ref, Status: StatusPulled,
 			Detail: fmt.Sprintf("%s in %s", FormatBytes(img.Size), roundDuration(pu.now().Sub(start)))})
 		return nil
 	})
@@ -277,12 +277,12 @@ func (pu *Puller) Pull(ctx context.Context, pulls []ImagePull) error {
 func (pu *Puller) Push(ctx context.Context, refs []string) error {
 	return pu.each(ctx, len(refs), func(ctx context.Context, i int) error {
 		ref := refs[i]
-		pu.emit(Event{Object: "Image", Name: ref, Status: "Pushing"})
+		pu.emit(Event{Object: ObjectImage, Name: ref, Status: StatusPushing})
 		digest, err := pu.Store.PushImage(ctx, ref, pu.progress())
 		if err != nil {
 			return pu.failed(ref, err)
 		}
-		pu.emit(Event{Object: "Image", Name: ref, Status: "Pushed", Detail: digest})
+		pu.emit(Event{Object: ObjectImage, Name: ref, Status: StatusPushed, Detail: digest})
 		return nil
 	})
 }
@@ -304,10 +304,10 @@ func (pu *Puller) failed(ref string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled):
 	case pu.IgnoreFailures:
-		pu.emit(Event{Object: "Image", Name: ref, Status: "Warning", Detail: err.Error()})
+		pu.emit(Event{Object: ObjectImage, Name: ref, Status: StatusWarning, Detail: err.Error()})
 		return nil
 	default:
-		pu.emit(Event{Object: "Image", Name: ref, Status: "Error", Detail: err.Error()})
+		pu.emit(Event{Object: ObjectImage, Name: ref, Status: StatusError, Detail: err.Error()})
 	}
 	return err
 }

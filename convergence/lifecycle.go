@@ -38,9 +38,6 @@ type Runtime interface {
 	// Exec runs a command in a running container with the given stdio and
 	// returns its exit code (0 at once when detached).
 	Exec(ctx context.Context, id string, spec ExecSpec, stdio Stdio) (int, error)
-	// CreateOneOff creates the container of `run`: like CreateContainer, but
-	// ready to be attached to.
-	CreateOneOff(ctx context.Context, spec CreateSpec, opts OneOffOptions) (string, error)
 	// AttachContainer connects stdio to a container's main process and
 	// returns once connected; the channel receives the end of the output.
 	AttachContainer(ctx context.Context, id string, stdio Stdio) (<-chan error, error)
@@ -95,7 +92,8 @@ type ExecSpec struct {
 	Detach     bool
 }
 
-// OneOffOptions tune CreateOneOff.
+// OneOffOptions make the container of `run` ready to be attached to
+// (CreateSpec.OneOff).
 type OneOffOptions struct {
 	// Interactive attaches stdin and closes the container's stdin when the
 	// client's ends, which is what makes `echo x | run svc cat` terminate.
@@ -202,9 +200,9 @@ func DependenciesOf(p *project.Project, cs []Container) Dependencies {
 		if IsOneOff(c) {
 			continue
 		}
-		svc := c.Labels[project.LabelService]
+		svc := c.Service
 		if _, seen := d[svc]; !seen {
-			d[svc] = project.ParseDependsOnLabel(c.Labels[project.LabelDependsOn])
+			d[svc] = c.DependsOn
 		}
 	}
 	return d
@@ -212,7 +210,7 @@ func DependenciesOf(p *project.Project, cs []Container) Dependencies {
 
 // IsOneOff reports whether c is a `run` container, which lifecycle commands
 // of its service leave alone.
-func IsOneOff(c Container) bool { return c.Labels[project.LabelOneOff] == project.OneOffTrue }
+func IsOneOff(c Container) bool { return c.OneOff }
 
 // WithDependencies returns names plus everything they depend on,
 // transitively, sorted.
@@ -291,7 +289,7 @@ func lifecycleContainers(cs []Container, services []string) []Container {
 	}
 	var out []Container
 	for _, c := range sortedContainers(cs) {
-		if IsOneOff(c) || (services != nil && !in[c.Labels[project.LabelService]]) {
+		if IsOneOff(c) || (services != nil && !in[c.Service]) {
 			continue
 		}
 		out = append(out, c)
@@ -310,7 +308,7 @@ func PlanStart(cs []Container, deps Dependencies, services []string) *Plan {
 		default:
 			continue
 		}
-		svc := c.Labels[project.LabelService]
+		svc := c.Service
 		byService[svc] = append(byService[svc], len(plan.Actions))
 		plan.Actions = append(plan.Actions, Action{Kind: StartContainer, Name: c.Name, ContainerID: c.ID,
 			Service: svc, Number: replicaNumber(c), Reason: c.State, PublishesPorts: len(c.Ports) > 0})
@@ -330,7 +328,7 @@ func PlanStop(cs []Container, deps Dependencies, services []string, timeout *tim
 		default:
 			continue
 		}
-		svc := c.Labels[project.LabelService]
+		svc := c.Service
 		byService[svc] = append(byService[svc], len(plan.Actions))
 		plan.Actions = append(plan.Actions, Action{Kind: StopContainer, Name: c.Name, ContainerID: c.ID,
 			Service: svc, Number: replicaNumber(c), Reason: "stop", Timeout: timeout})
@@ -346,7 +344,7 @@ func PlanRestart(cs []Container, deps Dependencies, services []string, timeout *
 	starts := map[string][]int{}
 	var stops []int
 	for _, c := range lifecycleContainers(cs, services) {
-		svc := c.Labels[project.LabelService]
+		svc := c.Service
 		stop := len(plan.Actions)
 		stops = append(stops, stop)
 		plan.Actions = append(plan.Actions,
@@ -397,7 +395,4 @@ func invertDependencies(deps map[string][]string) map[string][]string {
 	return out
 }
 
-func replicaNumber(c Container) int {
-	n, _ := strconv.Atoi(c.Labels[project.LabelNumber])
-	return n
-}
+func replicaNumber(c Container) int { return c.Number }

@@ -14,13 +14,15 @@ import (
 
 // lcContainer is an observed container of project p for the lifecycle plans.
 func lcContainer(service string, n int, state string, deps ...project.Dependency) convergence.Container {
-	return convergence.Container{
+	c := convergence.Container{
 		ID: fmt.Sprintf("%s%d", service, n), Name: project.ContainerName("p", service, n), State: state,
 		Labels: map[string]string{
 			project.LabelProject: "p", project.LabelService: service, project.LabelNumber: fmt.Sprint(n),
 			project.LabelOneOff: project.OneOffFalse, project.LabelDependsOn: project.DependsOnLabel(deps),
 		},
 	}
+	c.DecodeLabels()
+	return c
 }
 
 func lcOneOff(service, state string) convergence.Container {
@@ -28,6 +30,7 @@ func lcOneOff(service, state string) convergence.Container {
 	c.ID, c.Name = service+"-oneoff", "p-"+service+"-run-0123456789ab"
 	c.Labels[project.LabelOneOff] = project.OneOffTrue
 	delete(c.Labels, project.LabelNumber)
+	c.DecodeLabels()
 	return c
 }
 

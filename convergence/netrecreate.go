@@ -11,7 +11,7 @@ import (
 // that were running. Docker Compose does the same; the containers keep
 // their IDs, names and data.
 func (r *applyRun) recreateNetwork(a *Action) error {
-	r.emit("Network", a.Name, "Recreate", a.Reason)
+	r.emit(ObjectNetwork, a.Name, StatusRecreate, a.Reason)
 	for _, c := range a.Attached {
 		if c.Running {
 			err := r.call(func(ctx context.Context) error { return r.x.Engine.StopContainer(ctx, c.ID, a.Timeout) })
@@ -53,6 +53,6 @@ func (r *applyRun) recreateNetwork(a *Action) error {
 			return fmt.Errorf("recreate network %q: restart container %q: %w", a.Name, c.Name, err)
 		}
 	}
-	r.emit("Network", a.Name, "Recreated", "")
+	r.emit(ObjectNetwork, a.Name, StatusRecreated, "")
 	return nil
 }

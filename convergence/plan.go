@@ -1,6 +1,7 @@
 package convergence
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ const (
 	RemoveContainer   // stop and remove
 	RemoveNetwork
 	RemoveVolume
+	RemoveImage // down --rmi
 )
 
 var kindNames = map[Kind]string{
@@ -41,6 +43,7 @@ var kindNames = map[Kind]string{
 	RemoveContainer:   "remove container",
 	RemoveNetwork:     "remove network",
 	RemoveVolume:      "remove volume",
+	RemoveImage:       "remove image",
 }
 
 func (k Kind) String() string { return kindNames[k] }
@@ -93,6 +96,8 @@ type Action struct {
 	// Conditions are the depends_on conditions (healthy, completed) that
 	// must hold before the container starts.
 	Conditions []project.Dependency
+	// OneOff marks the container of `run`.
+	OneOff bool
 }
 
 // AttachedContainer is a container on a network being recreated.
@@ -128,12 +133,26 @@ type Plan struct {
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
 
-// String renders one action per line: the golden value of planner tests and
-// the text of --dry-run.
+// String renders one action per line with the edges the executor respects:
+// "after [...]" names the actions whose end its main step (start, stop,
+// remove) waits for, "create after [...]" those its creation waits for, and
+// "when ..." the depends_on conditions checked before it starts. It is the
+// golden value of planner tests, so that a wrong order shows in a diff; the
+// --dry-run listing prints Action.String, without the edges.
 func (p *Plan) String() string {
 	var b strings.Builder
 	for _, a := range p.Actions {
 		b.WriteString(a.String())
+		p.writeEdges(&b, " create after", a.CreateAfter)
+		p.writeEdges(&b, " after", a.After)
+		for i, c := range a.Conditions {
+			if i == 0 {
+				b.WriteString(" when ")
+			} else {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.Service + " " + strings.TrimPrefix(c.Condition, "service_"))
+		}
 		b.WriteByte('\n')
 	}
 	for _, w := range p.Warnings {
@@ -144,22 +163,31 @@ func (p *Plan) String() string {
 	return b.String()
 }
 
-// String renders one action.
+func (p *Plan) writeEdges(b *strings.Builder, label string, idx []int) {
+	if len(idx) == 0 {
+		return
+	}
+	b.WriteString(label + " [")
+	for i, j := range idx {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if j < 0 || j >= len(p.Actions) {
+			fmt.Fprintf(b, "#%d", j)
+			continue
+		}
+		b.WriteString(p.Actions[j].Kind.String() + " " + p.Actions[j].Name)
+	}
+	b.WriteString("]")
+}
+
+// String renders one action, without its edges: a line of --dry-run.
 func (a Action) String() string {
 	s := a.Kind.String() + " " + a.Name
 	if a.Reason != "" {
 		s += " (" + a.Reason + ")"
 	}
 	return s
-}
-
-// Counts returns how many actions of each kind the plan holds.
-func (p *Plan) Counts() map[Kind]int {
-	m := map[Kind]int{}
-	for _, a := range p.Actions {
-		m[a.Kind]++
-	}
-	return m
 }
 
 // containerEndpoint builds the endpoint of a replica on one network.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -145,10 +144,10 @@ func (pl *planner) planNetworks(inScope map[string]bool) {
 		pl.prereq = append(pl.prereq, pl.add(Action{Kind: CreateNetwork, Name: n.Name, Reason: "missing", NetworkSpec: pl.networkSpec(n)}))
 	}
 	for _, n := range pl.obs.Networks {
-		key := n.Labels[project.LabelNetwork]
+		key := n.Key
 		want, ok := pl.p.Network(key)
 		if !ok || want.External || want.Name != n.Name || !used[key] || want.ConfigHash == "" ||
-			n.Labels[project.LabelConfigHash] == "" || n.Labels[project.LabelConfigHash] == want.ConfigHash {
+			n.ConfigHash == "" || n.ConfigHash == want.ConfigHash {
 			continue
 		}
 		spec := pl.networkSpec(want)
@@ -174,7 +173,7 @@ func (pl *planner) attached(network string) []AttachedContainer {
 			continue
 		}
 		ac := AttachedContainer{ID: c.ID, Name: c.Name, Running: c.State == "running"}
-		if svc, ok := pl.p.Service(c.Labels[project.LabelService]); ok {
+		if svc, ok := pl.p.Service(c.Service); ok {
 			for _, att := range svc.Networks {
 				if att.Name == network {
 					ac.Endpoint = containerEndpoint(svc, att, c.Name)
@@ -218,7 +217,7 @@ func (pl *planner) planVolumes() {
 func (pl *planner) volumeChanged(v *project.Volume) bool {
 	for _, o := range pl.obs.Volumes {
 		if o.Name == v.Name {
-			have := o.Labels[project.LabelConfigHash]
+			have := o.ConfigHash
 			return have != "" && v.ConfigHash != "" && have != v.ConfigHash
 		}
 	}
@@ -252,11 +251,10 @@ func (pl *planner) planService(svc *project.Service) error {
 	pl.leftovers = map[int][]int{}
 	var reps []replica
 	for _, c := range pl.obs.Containers {
-		if c.Labels[project.LabelService] != svc.Name || c.Labels[project.LabelOneOff] == project.OneOffTrue {
+		if c.Service != svc.Name || c.OneOff {
 			continue
 		}
-		n, _ := strconv.Atoi(c.Labels[project.LabelNumber])
-		reps = append(reps, replica{c: c, number: n, obsolete: pl.obsolete(svc, c, imageID)})
+		reps = append(reps, replica{c: c, number: c.Number, obsolete: pl.obsolete(svc, c, imageID)})
 	}
 	reps = pl.dedupe(svc, reps)
 	sort.SliceStable(reps, func(i, j int) bool {
@@ -319,12 +317,12 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 		return "forced"
 	}
 	var why []string
-	if !svc.HashUpToDate(c.Labels[project.LabelConfigHash]) {
-		why = append(why, changeReason(explainChange(c.Labels[project.LabelConfig], pl.p, svc)))
+	if !svc.HashUpToDate(c.ConfigHash) {
+		why = append(why, changeReason(explainChange(c.Config, pl.p, svc)))
 	}
 	why = append(why, filesChanged(c.Labels[project.LabelConfig], pl.p, svc)...)
 	if imageID != "" {
-		current := c.Labels[project.LabelImage]
+		current := c.CreatedFrom
 		if current == "" {
 			current = c.ImageID
 		}
@@ -446,7 +444,7 @@ func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason 
 		a.Kind = RecreateContainer
 		a.ContainerID = old.ID
 		createName = project.TemporaryName(old.ID, name)
-		spec.Labels[project.LabelReplace] = svc.Name + "-" + strconv.Itoa(number)
+		project.ReplaceLabel(spec.Labels, svc.Name, number)
 		if !pl.opts.RenewAnonVolumes {
 			spec.Mounts = inheritAnonymousVolumes(spec.Mounts, old.Mounts)
 		}
@@ -571,11 +569,11 @@ func (pl *planner) planOrphans() {
 	}
 	var names []string
 	for _, c := range sortedContainers(pl.obs.Containers) {
-		if known[c.Labels[project.LabelService]] || c.Labels[project.LabelOneOff] == project.OneOffTrue {
+		if known[c.Service] || c.OneOff {
 			continue
 		}
 		if pl.opts.RemoveOrphans {
-			pl.add(Action{Kind: RemoveContainer, Name: c.Name, ContainerID: c.ID, Service: c.Labels[project.LabelService],
+			pl.add(Action{Kind: RemoveContainer, Name: c.Name, ContainerID: c.ID, Service: c.Service,
 				Reason: "orphan", Timeout: pl.opts.Timeout})
 			continue
 		}
@@ -593,12 +591,11 @@ func (pl *planner) firstReplica(service string) (Container, bool) {
 	var best Container
 	bestN := 0
 	for _, c := range pl.obs.Containers {
-		if c.Labels[project.LabelService] != service || c.Labels[project.LabelOneOff] == project.OneOffTrue {
+		if c.Service != service || c.OneOff {
 			continue
 		}
-		n, _ := strconv.Atoi(c.Labels[project.LabelNumber])
-		if bestN == 0 || n < bestN {
-			best, bestN = c, n
+		if bestN == 0 || c.Number < bestN {
+			best, bestN = c, c.Number
 		}
 	}
 	return best, bestN != 0

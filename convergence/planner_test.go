@@ -80,9 +80,9 @@ func TestPlanUp(t *testing.T) {
 	}{
 		{"fresh up", proj(svc("db", 1), svc("web", 2, "db")), fresh, UpOptions{}, `
 create network p_default (missing)
-create container p-db-1 (scale 0→1)
-create container p-web-1 (scale 0→2)
-create container p-web-2 (scale 0→2)`},
+create container p-db-1 (scale 0→1) create after [create network p_default]
+create container p-web-1 (scale 0→2) create after [create network p_default] after [create container p-db-1]
+create container p-web-2 (scale 0→2) create after [create network p_default] after [create container p-db-1]`},
 		{"re-up is empty", proj(svc("db", 1), svc("web", 2, "db")), observed(running("db", 1), running("web", 1), running("web", 2)), UpOptions{}, ``},
 		{"scale up numbers from the lowest free", proj(svc("web", 4)), observed(running("web", 1), running("web", 3)), UpOptions{}, `
 create container p-web-2 (scale 2→4)
@@ -123,11 +123,11 @@ remove container running1_p-web-1 (leftover of an interrupted recreate)`},
 create network p_default (missing)`},
 		{"service subset", proj(svc("db", 1), svc("web", 1)), fresh, UpOptions{Services: []string{"web"}}, `
 create network p_default (missing)
-create container p-web-1 (scale 0→1)`},
+create container p-web-1 (scale 0→1) create after [create network p_default]`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			plan, err := PlanUp(tc.p, tc.obs, tc.opts)
+			plan, err := planUp(tc.p, tc.obs, tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +140,7 @@ create container p-web-1 (scale 0→1)`},
 
 func TestPlanUpDependencyOrder(t *testing.T) {
 	p := proj(svc("db", 1), svc("cache", 1), svc("web", 2, "db", "cache"))
-	plan, err := PlanUp(p, Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{})
+	plan, err := planUp(p, Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,12 +165,12 @@ func TestPlanUpDependencyOrder(t *testing.T) {
 func TestPlanUpDeterministic(t *testing.T) {
 	p := proj(svc("a", 3), svc("b", 2, "a"), svc("c", 1, "b"), svc("d", 2))
 	obs := observed(running("a", 2), ctr("b", 1, "old", "exited"), running("zz", 1))
-	first, err := PlanUp(p, obs, UpOptions{})
+	first, err := planUp(p, obs, UpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 20; i++ {
-		again, _ := PlanUp(p, obs, UpOptions{})
+		again, _ := planUp(p, obs, UpOptions{})
 		if again.String() != first.String() {
 			t.Fatalf("plan differs between runs:\n%s\nvs\n%s", first, again)
 		}
@@ -179,17 +179,17 @@ func TestPlanUpDeterministic(t *testing.T) {
 
 func TestPlanUpErrors(t *testing.T) {
 	cyc := proj(svc("a", 1, "b"), svc("b", 1, "a"))
-	if _, err := PlanUp(cyc, Observed{}, UpOptions{}); err == nil || !strings.Contains(err.Error(), "cycle") {
+	if _, err := planUp(cyc, Observed{}, UpOptions{}); err == nil || !strings.Contains(err.Error(), "cycle") {
 		t.Errorf("cycle: got %v", err)
 	}
 	missing := proj(svc("web", 1))
-	_, err := PlanUp(missing, Observed{ImageIDs: map[string]string{}}, UpOptions{})
+	_, err := planUp(missing, Observed{ImageIDs: map[string]string{}}, UpOptions{})
 	if err == nil || !strings.Contains(err.Error(), `image "img" is not present`) {
 		t.Errorf("missing image: got %v", err)
 	}
 	named := svc("web", 2)
 	named.ContainerName = "fixed"
-	if _, err := PlanUp(proj(named), Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{}); err == nil || !strings.Contains(err.Error(), "container_name") {
+	if _, err := planUp(proj(named), Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{}); err == nil || !strings.Contains(err.Error(), "container_name") {
 		t.Errorf("container_name with replicas: got %v", err)
 	}
 }
@@ -201,7 +201,7 @@ func TestPlanUpRecreateCarriesAnonymousVolumes(t *testing.T) {
 	anon := strings.Repeat("ab", 32)
 	imageVol := strings.Repeat("cd", 32)
 	old.Mounts = []ContainerMount{{Type: "volume", Name: anon, Destination: "/data"}, {Type: "volume", Name: "p_named", Destination: "/named"}, {Type: "volume", Name: imageVol, Destination: "/var/lib/x"}}
-	plan, err := PlanUp(proj(s), observed(old), UpOptions{})
+	plan, err := planUp(proj(s), observed(old), UpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestPlanUpRecreateCarriesAnonymousVolumes(t *testing.T) {
 	if plan.Actions[0].Create.Name != project.TemporaryName(old.ID, "p-web-1") {
 		t.Errorf("recreate creates %q, want the temporary name", plan.Actions[0].Create.Name)
 	}
-	renewed, _ := PlanUp(proj(s), observed(old), UpOptions{RenewAnonVolumes: true})
+	renewed, _ := planUp(proj(s), observed(old), UpOptions{RenewAnonVolumes: true})
 	if m := renewed.Actions[0].Create.Spec.Mounts[0]; m.Source != "" {
 		t.Errorf("-V kept anonymous volume %q", m.Source)
 	}
@@ -237,10 +237,10 @@ func TestPlanDown(t *testing.T) {
 	obs.Volumes = []Volume{{Name: "p_data"}}
 	timeout := 3 * time.Second
 
-	plan := PlanDown(obs, DownOptions{Services: []string{"db", "web"}, Timeout: &timeout})
-	want := `remove container p-db-1 (down)
+	plan := planDown(obs, DownOptions{Services: []string{"db", "web"}, Timeout: &timeout})
+	want := `remove container p-db-1 (down) after [remove container p-web-1]
 remove container p-web-1 (down)
-remove network p_default (down)
+remove network p_default (down) after [remove container p-db-1, remove container p-web-1]
 warning: found orphan containers (p-old-1) for this project; they are kept: run down with --remove-orphans to remove them`
 	if got := strings.TrimSpace(plan.String()); got != want {
 		t.Errorf("down:\n%s\nwant:\n%s", got, want)
@@ -249,22 +249,22 @@ warning: found orphan containers (p-old-1) for this project; they are kept: run 
 		t.Errorf("db waits for %v, want web (1)", after)
 	}
 
-	all := PlanDown(obs, DownOptions{RemoveVolumes: true})
-	want = `remove container p-db-1 (down)
+	all := planDown(obs, DownOptions{RemoveVolumes: true})
+	want = `remove container p-db-1 (down) after [remove container p-web-1]
 remove container p-old-1 (down)
 remove container p-web-1 (down)
-remove network p_default (down)
-remove volume p_data (down --volumes)`
+remove network p_default (down) after [remove container p-db-1, remove container p-old-1, remove container p-web-1]
+remove volume p_data (down --volumes) after [remove container p-db-1, remove container p-old-1, remove container p-web-1]`
 	if got := strings.TrimSpace(all.String()); got != want {
 		t.Errorf("down -v without file:\n%s\nwant:\n%s", got, want)
 	}
 
 	obs.Networks[0].Containers = append(obs.Networks[0].Containers, "foreign0123456789")
-	inUse := PlanDown(obs, DownOptions{})
+	inUse := planDown(obs, DownOptions{})
 	if !strings.Contains(inUse.String(), `network "p_default" is not removed: it is still in use by container(s) foreign01234`) {
 		t.Errorf("shared network:\n%s", inUse)
 	}
-	if !PlanDown(Observed{}, DownOptions{}).Empty() {
+	if !planDown(Observed{}, DownOptions{}).Empty() {
 		t.Error("down of nothing is not empty")
 	}
 }
@@ -279,7 +279,7 @@ func TestPlanUpVolumeChangeNeedsConsent(t *testing.T) {
 	obs := observed(db)
 	obs.Volumes = []Volume{{Name: "p_data", Labels: map[string]string{project.LabelConfigHash: "old"}}}
 
-	plan, err := PlanUp(p, obs, UpOptions{})
+	plan, err := planUp(p, obs, UpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,13 +287,13 @@ func TestPlanUpVolumeChangeNeedsConsent(t *testing.T) {
 		t.Errorf("without consent: plan %q, volume changes %v", plan.String(), plan.VolumeChanges)
 	}
 
-	plan, err = PlanUp(p, obs, UpOptions{RecreateVolumes: true})
+	plan, err = planUp(p, obs, UpOptions{RecreateVolumes: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `recreate volume p_data (config changed, data deleted with consent)
+	want := `recreate volume p_data (config changed, data deleted with consent) after [remove container p-db-1]
 remove container p-db-1 (volume p_data is recreated)
-create container p-db-1 (volume p_data recreated)`
+create container p-db-1 (volume p_data recreated) create after [recreate volume p_data]`
 	if got := strings.TrimSpace(plan.String()); got != want {
 		t.Errorf("with consent:\n%s\nwant:\n%s", got, want)
 	}
@@ -306,7 +306,7 @@ create container p-db-1 (volume p_data recreated)`
 
 	// A volume without our hash label (made by hand) is used as it is.
 	obs.Volumes[0].Labels = nil
-	if plan, _ := PlanUp(p, obs, UpOptions{}); len(plan.VolumeChanges) != 0 {
+	if plan, _ := planUp(p, obs, UpOptions{}); len(plan.VolumeChanges) != 0 {
 		t.Errorf("unlabelled volume reported as changed")
 	}
 }
@@ -326,13 +326,13 @@ func TestPlanUpRestartsDependentsOfRecreated(t *testing.T) {
 	worker := svc("worker", 1, "db") // restart: false
 	p := proj(svc("db", 1), web, worker)
 	obs := observed(ctr("db", 1, "old", "running"), running("web", 1), running("web", 2), running("worker", 1))
-	plan, err := PlanUp(p, obs, UpOptions{})
+	plan, err := planUp(p, obs, UpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `recreate container p-db-1 (config changed)
-restart container p-web-1 (dependency db recreated)
-restart container p-web-2 (dependency db recreated)`
+restart container p-web-1 (dependency db recreated) after [recreate container p-db-1]
+restart container p-web-2 (dependency db recreated) after [recreate container p-db-1]`
 	if got := strings.TrimSpace(plan.String()); got != want {
 		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 	}
@@ -340,7 +340,79 @@ restart container p-web-2 (dependency db recreated)`
 		t.Errorf("restart waits for %v, want the recreate", a.After)
 	}
 	// Nothing recreated: nothing restarted.
-	if plan, _ := PlanUp(p, observed(running("db", 1), running("web", 1), running("web", 2), running("worker", 1)), UpOptions{}); !plan.Empty() {
+	if plan, _ := planUp(p, observed(running("db", 1), running("web", 1), running("web", 2), running("worker", 1)), UpOptions{}); !plan.Empty() {
 		t.Errorf("plan without recreate:\n%s", plan)
+	}
+}
+
+// planUp is PlanUp on observations decoded as an engine returns them (the
+// builders above set labels only).
+func planUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
+	return PlanUp(p, decoded(obs), opts)
+}
+
+// planDown is PlanDown on decoded observations.
+func planDown(obs Observed, opts DownOptions) *Plan { return PlanDown(decoded(obs), opts) }
+
+func decoded(obs Observed) Observed {
+	out := obs
+	out.Containers = append([]Container(nil), obs.Containers...)
+	for i := range out.Containers {
+		out.Containers[i].DecodeLabels()
+	}
+	out.Networks = append([]Network(nil), obs.Networks...)
+	for i := range out.Networks {
+		out.Networks[i].DecodeLabels()
+	}
+	out.Volumes = append([]Volume(nil), obs.Volumes...)
+	for i := range out.Volumes {
+		out.Volumes[i].DecodeLabels()
+	}
+	return out
+}
+
+// TestPlanRun: a one-off is planned like a replica, after the services it
+// depends on (and their conditions), or alone with --no-deps.
+func TestPlanRun(t *testing.T) {
+	web := svc("web", 1, "db")
+	web.DependsOn[0].Condition = project.ConditionHealthy
+	p := proj(svc("db", 1), web)
+	oneOff := func(deps, start bool) OneOff {
+		return OneOff{Service: "web", Deps: deps, Start: start,
+			Create: CreateSpec{Name: "p-web-run-1", Spec: project.ContainerSpec{Image: "img", Labels: map[string]string{}}}}
+	}
+	tests := []struct {
+		name string
+		obs  Observed
+		o    OneOff
+		want string
+	}{
+		{"fresh, with dependencies", Observed{ImageIDs: map[string]string{"img": imgID}}, oneOff(true, false), `
+create network p_default (missing)
+create container p-db-1 (scale 0→1) create after [create network p_default]
+create container p-web-run-1 (one-off) create after [create network p_default] after [create container p-db-1] when db healthy`},
+		{"dependencies up already, detached", observed(running("db", 1)), oneOff(true, true), `
+create container p-web-run-1 (one-off) when db healthy`},
+		{"no deps", Observed{ImageIDs: map[string]string{"img": imgID}}, oneOff(false, false), `
+create network p_default (missing)
+create container p-web-run-1 (one-off) create after [create network p_default]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := PlanRun(p, decoded(tc.obs), UpOptions{IgnoreOrphans: true}, tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := strings.TrimSpace(plan.String()), strings.TrimSpace(tc.want); got != want {
+				t.Errorf("plan mismatch\n got:\n%s\nwant:\n%s", got, want)
+			}
+			last := plan.Actions[len(plan.Actions)-1]
+			if !last.OneOff || last.NoStart == tc.o.Start || last.Create.Spec.Labels[project.LabelImage] != imgID {
+				t.Errorf("one-off action %+v: want OneOff, NoStart %v, the image label", last, !tc.o.Start)
+			}
+		})
+	}
+	if _, err := PlanRun(p, Observed{}, UpOptions{}, oneOff(false, false)); err == nil || !strings.Contains(err.Error(), "not present") {
+		t.Errorf("missing image: %v", err)
 	}
 }

@@ -31,6 +31,10 @@ const (
 	LabelConfig = "io.mycompose.config"
 )
 
+// IsComposeLabel reports whether key is one of the compose contract's label
+// keys (they share a prefix), which `events` leaves out of what it prints.
+func IsComposeLabel(key string) bool { return strings.HasPrefix(key, "com.docker.compose.") }
+
 // OneOff label values.
 const (
 	OneOffTrue  = "True"
@@ -167,3 +171,48 @@ func ParseReplicaLabels(labels map[string]string) Replica {
 	}
 }
 
+// Resource is what the compose labels of a network or volume say about it.
+type Resource struct {
+	Project string
+	// Key is the network's or volume's key in the compose file.
+	Key        string
+	ConfigHash string
+}
+
+// ParseNetworkLabels decodes the compose labels of a network.
+func ParseNetworkLabels(labels map[string]string) Resource {
+	return Resource{Project: labels[LabelProject], Key: labels[LabelNetwork], ConfigHash: labels[LabelConfigHash]}
+}
+
+// ParseVolumeLabels decodes the compose labels of a volume.
+func ParseVolumeLabels(labels map[string]string) Resource {
+	return Resource{Project: labels[LabelProject], Key: labels[LabelVolume], ConfigHash: labels[LabelConfigHash]}
+}
+
+// OneOffLabels turns the labels of a service's replica into those of a
+// one-off container of it (run): no replica number, the one-off flag, and
+// the slug that names it.
+func OneOffLabels(labels map[string]string, slug string) {
+	delete(labels, LabelNumber)
+	labels[LabelOneOff] = OneOffTrue
+	labels[LabelSlug] = slug
+}
+
+// ReplaceLabel records on a recreate's new container which replica it
+// replaces ("web-1"), as Docker Compose does.
+func ReplaceLabel(labels map[string]string, service string, number int) {
+	labels[LabelReplace] = service + "-" + strconv.Itoa(number)
+}
+
+// WithImageLabel returns labels with the ID of the image a container is
+// created from recorded (a copy: labels is left as it is).
+func WithImageLabel(labels map[string]string, imageID string) map[string]string {
+	out := make(map[string]string, len(labels)+1)
+	for k, v := range labels {
+		out[k] = v
+	}
+	if imageID != "" {
+		out[LabelImage] = imageID
+	}
+	return out
+}

@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mycompose/mycompose/convergence"
-	"github.com/mycompose/mycompose/project"
 )
 
 type downOptions struct {
@@ -49,22 +47,6 @@ func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions) 
 	if err != nil {
 		return err
 	}
-	eng, err := g.connect(ctx, deps)
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	if !g.DryRun {
-		lock, err := lockProject(ctx, eng.Endpoint(), name, deps.Stderr)
-		if err != nil {
-			return err
-		}
-		defer lock.unlock()
-	}
-	obs, err := convergence.ObserveProject(ctx, eng, name)
-	if err != nil {
-		return err
-	}
 	opts := convergence.DownOptions{
 		RemoveOrphans: o.RemoveOrphans || envBool(deps.Environ, "COMPOSE_REMOVE_ORPHANS"),
 		RemoveVolumes: o.Volumes,
@@ -81,64 +63,5 @@ func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions) 
 			opts.Networks = []string{}
 		}
 	}
-	plan := convergence.PlanDown(obs, opts)
-	images := imagesToRemove(obs, p, name, o.Rmi)
-	if err := apply(ctx, deps, g, eng, plan); err != nil {
-		return err
-	}
-	if g.DryRun {
-		for _, img := range images {
-			fmt.Fprintln(deps.Stdout, "remove image "+img)
-		}
-		return nil
-	}
-	return removeImages(ctx, deps, eng, images)
-}
-
-// imagesToRemove lists the images down --rmi removes: with "all" every
-// image the project's containers use; with "local" only images built for the
-// project under the default "<project>-<service>" name.
-func imagesToRemove(obs convergence.Observed, p *project.Project, name, mode string) []string {
-	if mode == "" {
-		return nil
-	}
-	seen := map[string]bool{}
-	add := func(ref string) {
-		if ref == "" {
-			return
-		}
-		if mode == "local" && !isDefaultBuildName(ref, name) {
-			return
-		}
-		seen[ref] = true
-	}
-	for _, c := range obs.Containers {
-		add(c.Image)
-	}
-	if p != nil {
-		for _, s := range p.Services {
-			add(s.Container.Image)
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for ref := range seen {
-		out = append(out, ref)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func isDefaultBuildName(ref, projectName string) bool {
-	return len(ref) > len(projectName)+1 && ref[:len(projectName)+1] == projectName+"-"
-}
-
-func removeImages(ctx context.Context, deps *Deps, eng Engine, images []string) error {
-	for _, img := range images {
-		fmt.Fprintf(deps.Stderr, " Image %s  Removing\n", img)
-		if err := eng.RemoveImage(ctx, img); err != nil && !convergence.IsNotFound(err) {
-			return fmt.Errorf("remove image %q: %w", img, err)
-		}
-		fmt.Fprintf(deps.Stderr, " Image %s  Removed\n", img)
-	}
-	return nil
+	return g.connectAndRun(ctx, deps, convergence.Request{Op: convergence.OpDown, Project: p, Name: name, Down: opts, RemoveImages: o.Rmi})
 }

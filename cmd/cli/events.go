@@ -85,15 +85,12 @@ func runEvents(ctx context.Context, deps *Deps, g *globalOptions, o *eventsOptio
 func userAttributes(ev convergence.ContainerEvent) map[string]string {
 	out := map[string]string{}
 	for k, v := range ev.Attributes {
-		if !strings.HasPrefix(k, composeLabelPrefix) {
+		if !project.IsComposeLabel(k) {
 			out[k] = v
 		}
 	}
 	return out
 }
-
-// composeLabelPrefix is the common prefix of the compose label keys.
-var composeLabelPrefix = strings.TrimSuffix(project.LabelProject, "project")
 
 func formatAttributes(attrs map[string]string) string {
 	parts := make([]string, 0, len(attrs))

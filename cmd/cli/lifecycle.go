@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -69,10 +68,10 @@ func selectContainers(cs []convergence.Container, services []string, index int, 
 		if convergence.IsOneOff(c) && !oneOffs {
 			continue
 		}
-		if len(services) > 0 && !contains(services, c.Labels[project.LabelService]) {
+		if len(services) > 0 && !contains(services, c.Service) {
 			continue
 		}
-		if index > 0 && c.Labels[project.LabelNumber] != strconv.Itoa(index) {
+		if index > 0 && c.Number != index {
 			continue
 		}
 		out = append(out, c)
@@ -128,17 +127,17 @@ func eachContainer(ctx context.Context, deps *Deps, cs []convergence.Container, 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			mu.Lock()
-			progress(convergence.Event{Object: "Container", Name: c.Name, Status: doing})
+			progress(convergence.Event{Object: convergence.ObjectContainer, Name: c.Name, Status: doing})
 			mu.Unlock()
 			err := fn(ctx, c)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				progress(convergence.Event{Object: "Container", Name: c.Name, Status: "Error"})
+				progress(convergence.Event{Object: convergence.ObjectContainer, Name: c.Name, Status: convergence.StatusError})
 				errs = append(errs, err)
 				return
 			}
-			progress(convergence.Event{Object: "Container", Name: c.Name, Status: done})
+			progress(convergence.Event{Object: convergence.ObjectContainer, Name: c.Name, Status: done})
 		}()
 	}
 	wg.Wait()
@@ -191,29 +190,6 @@ func rootRun(cmd *cobra.Command, args []string) error {
 // unless --no-color or NO_COLOR asks otherwise.
 func colorOutput(deps *Deps, noColor bool) bool {
 	return !noColor && envValue(deps.Environ, "NO_COLOR") == "" && isTerminal(deps.Stdout)
-}
-
-// lockedContainers opens the target, takes the project lock and lists the
-// project's containers: how every command that changes containers starts.
-// release (safe to call twice) unlocks and closes the engine.
-func (g *globalOptions) lockedContainers(ctx context.Context, deps *Deps, args []string) (*projectTarget, []convergence.Container, func(), error) {
-	t, err := g.openTarget(ctx, deps, args)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	unlock, err := t.lock(ctx, deps, g)
-	if err != nil {
-		t.eng.Close()
-		return nil, nil, nil, err
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { unlock(); t.eng.Close() }) }
-	cs, err := t.containers(ctx)
-	if err != nil {
-		release()
-		return nil, nil, nil, err
-	}
-	return t, cs, release, nil
 }
 
 // replica opens the target of one service and picks its replica by --index

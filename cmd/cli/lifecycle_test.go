@@ -137,7 +137,7 @@ func TestFollowerFollowsRestartsAndNewContainers(t *testing.T) {
 	var exits []string
 	var finishing atomic.Bool
 	f := &follower{eng: eng, printer: newLogPrinter(&out, &out, false, true),
-		selected: func(l map[string]string) bool { return l[project.LabelService] == "web" },
+		selected: func(r project.Replica) bool { return r.Service == "web" },
 		initial:  convergence.LogOptions{Follow: true},
 		onExit: func(name, service string, code int) {
 			mu.Lock()
@@ -300,7 +300,7 @@ func TestSmallParsers(t *testing.T) {
 	if got := mergeEnv([]string{"A=1", "B=1"}, []string{"B=2"}); strings.Join(got, ",") != "A=1,B=2" {
 		t.Errorf("mergeEnv = %v", got)
 	}
-	labels := map[string]string{project.LabelProject: "p", project.LabelService: "web", project.LabelNumber: "2"}
+	labels := project.Replica{Project: "p", Service: "web", Number: 2}
 	if got := displayName("p-web-2", labels); got != "web-2" {
 		t.Errorf("displayName = %q", got)
 	}

@@ -25,8 +25,8 @@ type follower struct {
 	eng     Engine
 	printer *logPrinter
 	stderr  func(format string, args ...any)
-	// selected says which containers to follow, from their labels.
-	selected func(labels map[string]string) bool
+	// selected says which containers to follow, from their decoded labels.
+	selected func(r project.Replica) bool
 	// initial are the options of the streams of the containers listed at
 	// the start; later streams show everything since base.
 	initial convergence.LogOptions
@@ -61,17 +61,11 @@ type followed struct {
 
 // displayName is the name logs show: "service-N" (Docker Compose drops the
 // project), the container name for one-offs and container_name.
-func displayName(name string, labels map[string]string) string {
-	svc, n := labels[project.LabelService], labels[project.LabelNumber]
-	if svc != "" && n != "" && name == project.ContainerName(labels[project.LabelProject], svc, parseNumber(n)) {
-		return svc + "-" + n
+func displayName(name string, r project.Replica) string {
+	if r.Service != "" && r.Number > 0 && name == project.ContainerName(r.Project, r.Service, r.Number) {
+		return r.Service + "-" + strconv.Itoa(r.Number)
 	}
 	return name
-}
-
-func parseNumber(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }
 
 // run follows until every followed container has stopped (stopWhenIdle),
@@ -83,10 +77,10 @@ func (f *follower) run(ctx context.Context, events <-chan convergence.ContainerE
 	f.state = map[string]*followed{}
 	defer f.wg.Wait()
 	for _, c := range initial {
-		if !f.selected(c.Labels) {
+		if !f.selected(c.Replica) {
 			continue
 		}
-		st := f.track(c.ID, c.Name, c.Labels)
+		st := f.track(c.ID, c.Name, c.Replica)
 		switch c.State {
 		case "running", "restarting", "paused":
 			st.running = true
@@ -97,10 +91,10 @@ func (f *follower) run(ctx context.Context, events <-chan convergence.ContainerE
 		// Containers that stopped before the list: their die events are
 		// older than their streams, so they are reported from here.
 		for _, c := range initial {
-			if f.selected(c.Labels) && (c.State == "exited" || c.State == "dead") {
+			if f.selected(c.Replica) && (c.State == "exited" || c.State == "dead") {
 				d, err := f.eng.ContainerState(context.WithoutCancel(ctx), c.ID)
 				if err == nil {
-					f.onExit(displayName(c.Name, c.Labels), c.Labels[project.LabelService], d.ExitCode)
+					f.onExit(displayName(c.Name, c.Replica), c.Service, d.ExitCode)
 				}
 			}
 		}
@@ -149,10 +143,10 @@ func (f *follower) run(ctx context.Context, events <-chan convergence.ContainerE
 	}
 }
 
-func (f *follower) track(id, name string, labels map[string]string) *followed {
+func (f *follower) track(id, name string, r project.Replica) *followed {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := &followed{id: id, name: displayName(name, labels), service: labels[project.LabelService]}
+	st := &followed{id: id, name: displayName(name, r), service: r.Service}
 	f.state[id] = st
 	return st
 }
@@ -176,12 +170,12 @@ func (f *follower) anyRunning() bool {
 
 // started handles a start event.
 func (f *follower) started(ev convergence.ContainerEvent) {
-	if !f.selected(ev.Attributes) {
+	if !f.selected(ev.Replica) {
 		return
 	}
 	st := f.get(ev.ID)
 	if st == nil {
-		st = f.track(ev.ID, ev.Name(), ev.Attributes)
+		st = f.track(ev.ID, ev.Name(), ev.Replica)
 		f.mu.Lock()
 		st.running = true
 		f.mu.Unlock()

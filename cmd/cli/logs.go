@@ -61,10 +61,8 @@ func runLogs(ctx context.Context, deps *Deps, g *globalOptions, o *logsOptions, 
 	}
 	defer t.eng.Close()
 	printer := newLogPrinter(deps.Stdout, deps.Stderr, colorOutput(deps, o.NoColor), !o.NoPrefix)
-	selected := func(labels map[string]string) bool {
-		return labels[project.LabelOneOff] != project.OneOffTrue &&
-			(len(args) == 0 || contains(args, labels[project.LabelService])) &&
-			(o.Index == 0 || labels[project.LabelNumber] == strconv.Itoa(o.Index))
+	selected := func(r project.Replica) bool {
+		return !r.OneOff && (len(args) == 0 || contains(args, r.Service)) && (o.Index == 0 || r.Number == o.Index)
 	}
 	if !o.Follow {
 		cs, err := t.containers(ctx)
@@ -97,13 +95,13 @@ func dumpLogs(ctx context.Context, eng Engine, printer *logPrinter, cs []converg
 	var wg sync.WaitGroup
 	errs := make([]error, len(cs))
 	for _, c := range cs {
-		printer.register(displayName(c.Name, c.Labels))
+		printer.register(displayName(c.Name, c.Replica))
 	}
 	for i, c := range cs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, errw := printer.writers(displayName(c.Name, c.Labels), c.Labels[project.LabelService])
+			out, errw := printer.writers(displayName(c.Name, c.Replica), c.Service)
 			errs[i] = eng.ContainerLogs(ctx, c.ID, opts, out, errw)
 			out.Close()
 			errw.Close()

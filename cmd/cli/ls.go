@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mycompose/mycompose/convergence"
-	"github.com/mycompose/mycompose/project"
 )
 
 type lsOptions struct {
@@ -95,12 +94,12 @@ func groupStacks(cs []convergence.Container, names []string) []lsStack {
 	states := map[string][]string{}
 	files := map[string][]string{}
 	for _, c := range cs {
-		p := c.Labels[project.LabelProject]
+		p := c.Project
 		if len(names) > 0 && !containsAny(p, names) {
 			continue
 		}
 		states[p] = append(states[p], c.State)
-		for _, f := range strings.Split(c.Labels[project.LabelConfigFiles], ",") {
+		for _, f := range strings.Split(c.ConfigFiles, ",") {
 			if f != "" && !contains(files[p], f) {
 				files[p] = append(files[p], f)
 			}

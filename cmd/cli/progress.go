@@ -418,6 +418,8 @@ func planView(plan *convergence.Plan) viewSpec {
 			kind = "Network"
 		case convergence.CreateVolume, convergence.RecreateVolume, convergence.RemoveVolume:
 			kind = "Volume"
+		case convergence.RemoveImage: // down --rmi
+			kind = "Image"
 		}
 		switch a.Kind {
 		case convergence.CreateContainer:

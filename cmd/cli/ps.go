@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"text/template"
@@ -15,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mycompose/mycompose/convergence"
-	"github.com/mycompose/mycompose/project"
 )
 
 type psOptions struct {
@@ -111,7 +109,7 @@ func runPs(ctx context.Context, deps *Deps, g *globalOptions, o *psOptions, args
 func filterContainers(all []convergence.Container, services []string, o *psOptions) []convergence.Container {
 	var out []convergence.Container
 	for _, c := range all {
-		if len(services) > 0 && !contains(services, c.Labels[project.LabelService]) {
+		if len(services) > 0 && !contains(services, c.Service) {
 			continue
 		}
 		if len(o.Status) > 0 {
@@ -131,7 +129,7 @@ func serviceNames(cs []convergence.Container) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, c := range cs {
-		if s := c.Labels[project.LabelService]; !seen[s] {
+		if s := c.Service; !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}
@@ -145,7 +143,7 @@ func printPsTable(w io.Writer, cs []convergence.Container) {
 	fmt.Fprintln(tw, "NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS")
 	for _, c := range cs {
 		fmt.Fprintf(tw, "%s\t%s\t%q\t%s\t%s\t%s\t%s\n", c.Name, c.Image, truncate(c.Command, 20),
-			c.Labels[project.LabelService], ago(c.Created), c.Status, formatPorts(c.Ports))
+			c.Service, ago(c.Created), c.Status, formatPorts(c.Ports))
 	}
 	tw.Flush()
 }
@@ -209,10 +207,9 @@ func printPsTemplate(w io.Writer, format, projectName string, cs []convergence.C
 func psEntries(projectName string, cs []convergence.Container) []psEntry {
 	out := make([]psEntry, 0, len(cs))
 	for _, c := range cs {
-		n, _ := strconv.Atoi(c.Labels[project.LabelNumber])
 		e := psEntry{
 			ID: c.ID, Name: c.Name, Image: c.Image, Command: c.Command, Project: projectName,
-			Service: c.Labels[project.LabelService], Number: n, Created: c.Created.Unix(),
+			Service: c.Service, Number: c.Number, Created: c.Created.Unix(),
 			State: c.State, Status: c.Status, Health: health(c.Status), Publishers: []psPublisher{},
 			Labels: joinLabels(c.Labels), Networks: strings.Join(sortedKeys(c.Networks), ","),
 			RunningFor: ago(c.Created), Mounts: mountNames(c.Mounts),

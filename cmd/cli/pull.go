@@ -18,102 +18,16 @@ import (
 	"github.com/mycompose/mycompose/project"
 )
 
-// pullFlags are up's --pull and --quiet-pull; converge reads them from the
-// global options (scale, create and run converge with the defaults).
-type pullFlags struct {
-	// Policy is "" or "policy" (each service's pull_policy), or always,
-	// missing, never for every service.
-	Policy string
-	Quiet  bool
-}
-
-// setPull validates and records up's pull flags for converge.
-func (g *globalOptions) setPull(policy string, quiet bool) error {
+// pullPolicyFlag validates up's --pull: "" or "policy" (each service's
+// pull_policy, returned as ""), or always, missing, never for every service.
+func pullPolicyFlag(policy string) (string, error) {
 	switch policy {
-	case "", "policy", convergence.PullAlways, convergence.PullMissing, convergence.PullNever:
-	default:
-		return usageError{fmt.Errorf("invalid --pull %q: use always, missing, never or policy (each service's pull_policy)", policy)}
+	case "", "policy":
+		return "", nil
+	case convergence.PullAlways, convergence.PullMissing, convergence.PullNever:
+		return policy, nil
 	}
-	if policy == "policy" {
-		policy = ""
-	}
-	g.pull = pullFlags{Policy: policy, Quiet: quiet}
-	return nil
-}
-
-// pullAndObserve is converge's first step: it observes the engine, pulls
-// the images the services in scope need (pullImages), and reads the pulled
-// images' IDs again. A failed pull fails before anything is created. In a
-// dry run the images it would pull count as present, so that the plan
-// shows what up would create. A no-op up makes no engine call more.
-func pullAndObserve(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p *project.Project, services []string) (convergence.Observed, error) {
-	obs, err := convergence.Observe(ctx, eng, p)
-	if err != nil {
-		return obs, err
-	}
-	pulls, err := pullImages(ctx, deps, g, eng, p, services, obs.ImageIDs)
-	if err != nil || len(pulls) == 0 {
-		return obs, err
-	}
-	if obs.ImageIDs == nil {
-		obs.ImageIDs = map[string]string{}
-	}
-	refs := make([]string, len(pulls))
-	for i, pl := range pulls {
-		refs[i] = pl.Ref
-		if g.DryRun && obs.ImageIDs[pl.Ref] == "" {
-			obs.ImageIDs[pl.Ref] = "sha256:(to be pulled)"
-		}
-	}
-	if g.DryRun {
-		return obs, nil
-	}
-	ids, err := eng.ImageIDs(ctx, refs)
-	for ref, id := range ids {
-		obs.ImageIDs[ref] = id
-	}
-	return obs, err
-}
-
-// ensureImages pulls what the services' images need under their pull
-// policies (and up's --pull), for commands that create containers outside
-// converge (run's own service).
-func ensureImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p *project.Project, services []string) error {
-	present, err := eng.ImageIDs(ctx, serviceImages(p, services))
-	if err != nil {
-		return err
-	}
-	_, err = pullImages(ctx, deps, g, eng, p, services, present)
-	return err
-}
-
-// pullImages plans the pulls of the services (nil: all) given the present
-// images, each image once, and runs them in parallel with plain progress
-// (none with --quiet-pull); a dry run prints them instead. It returns the
-// pulls planned.
-func pullImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p *project.Project, services []string, present map[string]string) ([]convergence.ImagePull, error) {
-	log := openPullLog(deps, eng.Endpoint())
-	pulls, _, err := convergence.PlanPulls(p, present, convergence.PullPlanOptions{
-		Services: services, Override: g.pull.Policy, Default: convergence.PullMissing, Log: log, Now: time.Now(),
-	})
-	if err != nil || len(pulls) == 0 {
-		return nil, err
-	}
-	if g.DryRun {
-		for _, pl := range pulls {
-			fmt.Fprintln(deps.Stdout, pl.String())
-		}
-		return pulls, nil
-	}
-	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), Log: log}
-	if !g.pull.Quiet {
-		ui := g.progressView(deps, pullView(pulls))
-		defer ui.done()
-		pu.Events, pu.Progress = ui.event, ui.pull
-	}
-	err = pu.Pull(ctx, pulls)
-	log.save(deps)
-	return pulls, err
+	return "", usageError{fmt.Errorf("invalid --pull %q: use always, missing, never or policy (each service's pull_policy)", policy)}
 }
 
 // serviceImages returns the image references of the services (nil: all),

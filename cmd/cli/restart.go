@@ -34,19 +34,6 @@ func newRestartCommand(deps *Deps, g *globalOptions) *cobra.Command {
 // --no-deps) the services declaring `restart: true` on their depends_on
 // entry for one of them, dependencies first. One-offs are left alone.
 func runRestart(ctx context.Context, deps *Deps, g *globalOptions, o *restartOptions, args []string) error {
-	t, cs, release, err := g.lockedContainers(ctx, deps, args)
-	if err != nil {
-		return err
-	}
-	defer release()
-	graph := t.dependencies(cs)
-	var services []string
-	switch {
-	case len(args) > 0 && o.NoDeps:
-		services = args
-	case len(args) > 0:
-		services = graph.WithRestartDependents(args)
-	}
-	plan := convergence.PlanRestart(cs, graph, services, timeoutOption(o.timeoutSet, o.Timeout))
-	return apply(ctx, deps, g, t.eng, plan)
+	return g.runOnTarget(ctx, deps, args, convergence.Request{Op: convergence.OpRestart, Services: args,
+		NoDeps: o.NoDeps, Timeout: timeoutOption(o.timeoutSet, o.Timeout)})
 }

@@ -90,10 +90,6 @@ type globalOptions struct {
 	Parallel         int
 	// Swarm deploys to a Swarm manager as a stack (see swarm.go).
 	Swarm bool
-	// pull holds up's --pull and --quiet-pull for converge.
-	pull pullFlags
-	// build holds up's --build and --no-build for converge.
-	build buildFlags
 	// readFiles makes the loader read secrets' and configs' files: only
 	// the commands that create containers do (see createsContainers).
 	readFiles bool

@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mycompose/mycompose/convergence"
-	"github.com/mycompose/mycompose/project"
 )
 
 type runOptions struct {
@@ -65,9 +63,10 @@ func newRunCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-// runRun starts the service's dependencies (unless --no-deps), then runs a
-// one-off container of the service attached to this terminal, and returns
-// the container's exit code.
+// runRun runs a one-off container of the service, attached to this
+// terminal unless -d, and returns the container's exit code. The pipeline
+// converges what it needs first (its dependencies unless --no-deps, its
+// networks and volumes) and creates it like a replica of the service.
 func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, args []string) error {
 	p, err := g.load(ctx, deps)
 	if err != nil {
@@ -77,110 +76,32 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	if !ok {
 		return unknownService(p, args[0])
 	}
+	tty := !o.NoTty && !o.Detach && isTerminal(deps.Stdin)
+	spec, err := oneOffSpec(p, svc, o, args[1:], newSlug(), deps.Environ, tty)
+	if err != nil {
+		return err
+	}
+	spec.OneOff = &convergence.OneOffOptions{Interactive: o.Interactive && !o.Detach, AutoRemove: o.Rm && o.Detach}
 	eng, err := g.connect(ctx, deps)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	// Refuse what the engine's API cannot honour before starting anything.
-	checked := []string{svc.Name}
-	if !o.NoDeps {
-		checked = p.WithDependencies(checked)
-	}
-	if err := requireAPI(ctx, eng, p, checked); err != nil {
-		return err
-	}
-	if !o.NoDeps {
-		var needs []string
-		for _, s := range p.WithDependencies([]string{svc.Name}) {
-			if s != svc.Name {
-				needs = append(needs, s)
-			}
-		}
-		if len(needs) > 0 {
-			opts := convergence.UpOptions{Services: needs, RemoveOrphans: o.RemoveOrphans, IgnoreOrphans: !o.RemoveOrphans}
-			if err := converge(ctx, deps, g, p, opts); err != nil {
-				return err
-			}
-		}
-	}
-	if err := ensureRunResources(ctx, deps, g, eng, p, svc); err != nil {
-		return err
-	}
-	// The service's image is pulled under its pull policy, as up does.
-	obs, err := pullAndObserve(ctx, deps, g, eng, p, []string{svc.Name})
-	if err != nil {
-		return err
-	}
-	imageID := obs.ImageIDs[svc.Container.Image]
-	if imageID == "" {
-		return fmt.Errorf("service %q: image %q is not present on the engine: pull or build it, then run again", svc.Name, svc.Container.Image)
-	}
-	tty := !o.NoTty && !o.Detach && isTerminal(deps.Stdin)
-	spec, err := oneOffSpec(p, svc, o, args[1:], imageID, newSlug(), deps.Environ, tty)
-	if err != nil {
-		return err
-	}
-	multi := convergence.APIAtLeast(obs.Engine.API, convergence.MultiNetworkCreateAPI)
-	if err := resolveOneOffNetwork(ctx, eng, p, svc, o, multi, &spec); err != nil {
-		return err
-	}
 	warnOneOffSocketMount(deps.Stderr, spec.Spec.Mounts, eng.Endpoint())
-	if g.DryRun {
-		fmt.Fprintln(deps.Stderr, "DRY-RUN MODE: nothing is changed")
-		fmt.Fprintf(deps.Stdout, "create container %s (one-off)\n", spec.Name)
-		return nil
-	}
-	id, err := eng.CreateOneOff(ctx, spec, convergence.OneOffOptions{Interactive: o.Interactive && !o.Detach, AutoRemove: o.Rm && o.Detach})
-	if err != nil {
+	req := convergence.Request{Op: convergence.OpRun, Project: p,
+		Up:     convergence.UpOptions{RemoveOrphans: o.RemoveOrphans, IgnoreOrphans: !o.RemoveOrphans},
+		OneOff: &convergence.OneOff{Service: svc.Name, Create: spec, Deps: !o.NoDeps, UseAliases: o.UseAliases, Start: o.Detach}}
+	// The one-off's own progress is its output, attached below.
+	quiet := func(e convergence.Event) bool { return e.Name == spec.Name }
+	res, err := g.runPipeline(ctx, deps, eng, req, quiet)
+	if err != nil || g.DryRun {
 		return err
-	}
-	if spec.NetworkMode == "" && len(svc.Networks) > 1 && !multi {
-		for _, att := range svc.Networks[1:] {
-			if err := eng.ConnectNetwork(ctx, att.Name, id, oneOffEndpoint(svc, att, o.UseAliases)); err != nil {
-				eng.RemoveContainer(context.WithoutCancel(ctx), id, true)
-				return fmt.Errorf("connect container %q to network %q: %w", spec.Name, att.Name, err)
-			}
-		}
 	}
 	if o.Detach {
-		if err := eng.StartContainer(ctx, id); err != nil {
-			return err
-		}
 		fmt.Fprintln(deps.Stdout, spec.Name)
 		return nil
 	}
-	return attachOneOff(ctx, deps, eng, id, o, tty)
-}
-
-// resolveOneOffNetwork puts the one-off where the service's containers are:
-// in the namespace of the service it shares one with, or on its networks:
-// all of them at create time when multi (API 1.44+), else the first, the
-// caller connecting the others before start.
-func resolveOneOffNetwork(ctx context.Context, eng Engine, p *project.Project, svc *project.Service, o *runOptions, multi bool, spec *convergence.CreateSpec) error {
-	mode := svc.Container.NetworkMode
-	switch {
-	case strings.HasPrefix(mode, "service:"):
-		other := strings.TrimPrefix(mode, "service:")
-		cs, err := eng.ListContainers(ctx, p.Name)
-		if err != nil {
-			return err
-		}
-		c, err := serviceContainer(cs, other, 1)
-		if err != nil {
-			return fmt.Errorf("service %q uses network_mode service:%s: %w", svc.Name, other, err)
-		}
-		spec.NetworkMode = "container:" + c.ID
-	case mode == "" && len(svc.Networks) > 0:
-		spec.PrimaryNetwork = svc.Networks[0].Name
-		spec.PrimaryEndpoint = oneOffEndpoint(svc, svc.Networks[0], o.UseAliases)
-		if multi {
-			for _, att := range svc.Networks[1:] {
-				spec.Networks = append(spec.Networks, convergence.NetworkEndpoint{Network: att.Name, Endpoint: oneOffEndpoint(svc, att, o.UseAliases)})
-			}
-		}
-	}
-	return nil
+	return attachOneOff(ctx, deps, eng, res.OneOffID, o, tty)
 }
 
 // attachOneOff attaches before starting, so no output is missed, waits for

@@ -18,12 +18,10 @@ import (
 // oneOffSpec builds the container of `run` from the service: its container
 // template with the command-line overrides, one-off labels and no restart
 // policy (a one-off that restarts would never let `run` return).
-func oneOffSpec(p *project.Project, svc *project.Service, o *runOptions, command []string, imageID, slug string, environ []string, tty bool) (convergence.CreateSpec, error) {
+func oneOffSpec(p *project.Project, svc *project.Service, o *runOptions, command []string, slug string, environ []string, tty bool) (convergence.CreateSpec, error) {
 	spec := svc.Container
-	spec.Labels = p.ContainerLabels(svc, 1, imageID)
-	delete(spec.Labels, project.LabelNumber)
-	spec.Labels[project.LabelOneOff] = project.OneOffTrue
-	spec.Labels[project.LabelSlug] = slug
+	spec.Labels = p.ContainerLabels(svc, 1, "")
+	project.OneOffLabels(spec.Labels, slug)
 	for _, l := range o.Labels {
 		k, v, _ := strings.Cut(l, "=")
 		spec.Labels[k] = v
@@ -78,17 +76,6 @@ func oneOffSpec(p *project.Project, svc *project.Service, o *runOptions, command
 		name = project.OneOffName(p.Name, svc.Name, slug)
 	}
 	return convergence.CreateSpec{Name: name, Spec: spec}, nil
-}
-
-// oneOffEndpoint is a one-off's endpoint on a service network: no service
-// aliases unless --use-aliases, as in Docker Compose, so that the service
-// name keeps resolving to the service's own containers; and no fixed
-// address, which the service's container already holds.
-func oneOffEndpoint(svc *project.Service, att project.NetworkAttachment, useAliases bool) convergence.Endpoint {
-	if !useAliases {
-		return convergence.Endpoint{}
-	}
-	return convergence.Endpoint{Aliases: append([]string{svc.Name}, att.Aliases...)}
 }
 
 // newSlug returns the 64 hex digits identifying a one-off.

@@ -48,8 +48,8 @@ func runScale(ctx context.Context, deps *Deps, g *globalOptions, o *scaleOptions
 	if err != nil {
 		return err
 	}
-	opts := convergence.UpOptions{Services: services, IgnoreOrphans: true}
-	return converge(ctx, deps, g, p, opts)
+	return g.connectAndRun(ctx, deps, convergence.Request{Op: convergence.OpUp, Project: p,
+		Up: convergence.UpOptions{Services: services, IgnoreOrphans: true}})
 }
 
 // loadScaled loads the project and applies SERVICE=REPLICAS arguments to

@@ -2,8 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,27 +31,6 @@ func newStartCommand(deps *Deps, g *globalOptions) *cobra.Command {
 // runStart starts the existing containers of the services and of what they
 // depend on, dependencies first. One-off containers are left alone.
 func runStart(ctx context.Context, deps *Deps, g *globalOptions, o *startOptions, args []string) error {
-	t, cs, release, err := g.lockedContainers(ctx, deps, args)
-	if err != nil {
-		return err
-	}
-	defer release()
-	if len(selectContainers(cs, nil, 0, false)) == 0 {
-		return errors.New("no containers to start: create them with `mycompose up` or `mycompose create` first")
-	}
-	for _, s := range args {
-		if len(selectContainers(cs, []string{s}, 0, false)) == 0 {
-			return fmt.Errorf("service %q has no container to start: create it with `mycompose up -d %s` first", s, s)
-		}
-	}
-	graph := t.dependencies(cs)
-	var services []string
-	if len(args) > 0 {
-		services = graph.WithDependencies(args)
-	}
-	if err := apply(ctx, deps, g, t.eng, convergence.PlanStart(cs, graph, services)); err != nil || !o.Wait || g.DryRun {
-		return err
-	}
-	release()
-	return waitReady(ctx, deps, g, t.name, services, o.WaitTimeout)
+	return g.runOnTarget(ctx, deps, args, convergence.Request{Op: convergence.OpStart, Services: args,
+		Wait: o.Wait, WaitTimeout: time.Duration(o.WaitTimeout) * time.Second})
 }

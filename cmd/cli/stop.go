@@ -30,15 +30,6 @@ func newStopCommand(deps *Deps, g *globalOptions) *cobra.Command {
 // runStop stops the running containers of the services (not those that
 // depend on them), dependents first. One-off containers are left alone.
 func runStop(ctx context.Context, deps *Deps, g *globalOptions, o *stopOptions, args []string) error {
-	t, cs, release, err := g.lockedContainers(ctx, deps, args)
-	if err != nil {
-		return err
-	}
-	defer release()
-	var services []string
-	if len(args) > 0 {
-		services = args
-	}
-	plan := convergence.PlanStop(cs, t.dependencies(cs), services, timeoutOption(o.timeoutSet, o.Timeout))
-	return apply(ctx, deps, g, t.eng, plan)
+	return g.runOnTarget(ctx, deps, args, convergence.Request{Op: convergence.OpStop, Services: args,
+		Timeout: timeoutOption(o.timeoutSet, o.Timeout)})
 }

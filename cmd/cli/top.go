@@ -38,7 +38,7 @@ func runTop(ctx context.Context, deps *Deps, g *globalOptions, args []string) er
 		if i > 0 {
 			fmt.Fprintln(deps.Stdout)
 		}
-		fmt.Fprintln(deps.Stdout, displayName(c.Name, c.Labels))
+		fmt.Fprintln(deps.Stdout, displayName(c.Name, c.Replica))
 		tw := tabwriter.NewWriter(deps.Stdout, 0, 0, 3, ' ', 0)
 		fmt.Fprintln(tw, strings.Join(procs.Titles, "\t"))
 		for _, row := range procs.Rows {

@@ -28,6 +28,8 @@ type upOptions struct {
 	timeoutSet       bool
 	Pull             string
 	QuietPull        bool
+	Build            bool
+	NoBuild          bool
 	// Watch runs a watch of the develop.watch rules alongside (--watch).
 	Watch bool
 	// converged is called once the attached up has converged.
@@ -61,8 +63,8 @@ func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.IntVar(&o.WaitTimeout, "wait-timeout", 0, "maximum seconds to wait with --wait (0: no limit)")
 	f.StringVar(&o.Pull, "pull", "policy", `pull images before running: "always", "missing", "never", or "policy" (each service's pull_policy)`)
 	f.BoolVar(&o.QuietPull, "quiet-pull", false, "pull without printing progress information")
-	f.BoolVar(&g.build.Force, "build", false, "build images before starting containers, even if present")
-	f.BoolVar(&g.build.Never, "no-build", false, "do not build images, even if missing")
+	f.BoolVar(&o.Build, "build", false, "build images before starting containers, even if present")
+	f.BoolVar(&o.NoBuild, "no-build", false, "do not build images, even if missing")
 	f.BoolVarP(&o.Watch, "watch", "w", false, "watch the services' develop.watch paths and sync, restart or rebuild them; shows logs and watch events together")
 	addAttachFlags(f, &o.Attached)
 	return cmd
@@ -91,7 +93,8 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if err := g.setPull(o.Pull, o.QuietPull); err != nil {
+	policy, err := pullPolicyFlag(o.Pull)
+	if err != nil {
 		return err
 	}
 	p, _, err := g.loadScaled(ctx, deps, o.Scale)
@@ -102,130 +105,29 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 	if err != nil {
 		return err
 	}
-	opts := convergence.UpOptions{
-		Services: services, ForceRecreate: o.ForceRecreate, NoRecreate: o.NoRecreate, NoStart: o.NoStart,
-		RemoveOrphans:    o.RemoveOrphans || envBool(deps.Environ, "COMPOSE_REMOVE_ORPHANS"),
-		IgnoreOrphans:    envBool(deps.Environ, "COMPOSE_IGNORE_ORPHANS"),
-		RenewAnonVolumes: o.RenewAnonVolumes,
-		RecreateVolumes:  o.Yes,
-		Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
+	req := convergence.Request{Op: convergence.OpUp, Project: p,
+		Up: convergence.UpOptions{
+			Services: services, ForceRecreate: o.ForceRecreate, NoRecreate: o.NoRecreate, NoStart: o.NoStart,
+			RemoveOrphans:    o.RemoveOrphans || envBool(deps.Environ, "COMPOSE_REMOVE_ORPHANS"),
+			IgnoreOrphans:    envBool(deps.Environ, "COMPOSE_IGNORE_ORPHANS"),
+			RenewAnonVolumes: o.RenewAnonVolumes,
+			RecreateVolumes:  o.Yes,
+			Timeout:          timeoutOption(o.timeoutSet, o.Timeout),
+		},
+		PullPolicy: policy, Quiet: o.QuietPull,
+		Build: convergence.BuildOptions{Force: o.Build, Never: o.NoBuild},
+		Wait:  o.Wait, WaitTimeout: time.Duration(o.WaitTimeout) * time.Second,
 	}
 	if o.Watch {
 		return upWatching(ctx, deps, g, p, args, func(converged func()) error {
 			o.converged = converged
-			return upAttached(ctx, deps, g, p, opts, o, args)
+			return upAttached(ctx, deps, g, req, o, args)
 		})
 	}
 	if !o.Detach && !o.NoStart {
-		return upAttached(ctx, deps, g, p, opts, o, args)
+		return upAttached(ctx, deps, g, req, o, args)
 	}
-	if err := converge(ctx, deps, g, p, opts); err != nil || !o.Wait || g.DryRun {
-		return err
-	}
-	return waitReady(ctx, deps, g, p.Name, services, o.WaitTimeout)
-}
-
-// waitReady waits (at most timeout seconds, when positive) until the
-// services are running and healthy, or completed.
-func waitReady(ctx context.Context, deps *Deps, g *globalOptions, projectName string, services []string, timeout int) error {
-	eng, err := g.connect(ctx, deps)
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
-		defer cancel()
-	}
-	fmt.Fprintln(deps.Stderr, " Waiting for services to be ready")
-	if err := convergence.WaitReady(ctx, eng, projectName, services); err != nil {
-		return err
-	}
-	fmt.Fprintln(deps.Stderr, " Services ready")
-	return nil
-}
-
-// converge observes, plans and applies: the heart of up and scale.
-func converge(ctx context.Context, deps *Deps, g *globalOptions, p *project.Project, opts convergence.UpOptions) error {
-	eng, err := g.connect(ctx, deps)
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	if !g.DryRun {
-		lock, err := lockProject(ctx, eng.Endpoint(), p.Name, deps.Stderr)
-		if err != nil {
-			return err
-		}
-		defer lock.unlock()
-	}
-	// Before any build or pull: keys the engine's API cannot honour.
-	if err := requireAPI(ctx, eng, p, opts.Services); err != nil {
-		return err
-	}
-	warnSocketMounts(deps.Stderr, p, eng.Endpoint())
-	built, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Services: opts.Services, Force: g.build.Force, Never: g.build.Never}, g.pull.Quiet)
-	if err != nil {
-		return err
-	}
-	obs, err := pullAndObserve(ctx, deps, g, eng, p, opts.Services)
-	if err != nil {
-		return err
-	}
-	if g.DryRun {
-		for _, ref := range built {
-			if obs.ImageIDs[ref] == "" {
-				obs.ImageIDs[ref] = "sha256:(to be built)"
-			}
-		}
-	}
-	plan, err := convergence.PlanUp(p, obs, opts)
-	if err == nil && len(plan.VolumeChanges) > 0 && !opts.RecreateVolumes && !g.DryRun {
-		if err = confirmVolumeChanges(deps, plan.VolumeChanges); err == nil {
-			opts.RecreateVolumes = true
-			plan, err = convergence.PlanUp(p, obs, opts)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return apply(ctx, deps, g, eng, plan)
-}
-
-// requireAPI refuses the keys of the services (nil: all) that need a newer
-// API than the one negotiated with the engine (convergence.CheckAPI).
-func requireAPI(ctx context.Context, eng Engine, p *project.Project, services []string) error {
-	ev, err := eng.EngineVersion(ctx)
-	if err != nil {
-		return err
-	}
-	return convergence.CheckAPI(p, services, ev)
-}
-
-// apply prints the plan's warnings, then either prints the plan (dry run)
-// or executes it with plain progress on stderr.
-func apply(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, plan *convergence.Plan) error {
-	for _, w := range plan.Warnings {
-		fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", w)
-	}
-	if g.DryRun {
-		for _, v := range plan.VolumeChanges {
-			fmt.Fprintf(deps.Stderr, "WARN[0000] volume %q exists with a different configuration: up would ask before recreating it (its data would be lost)\n", v)
-		}
-		fmt.Fprintln(deps.Stderr, "DRY-RUN MODE: nothing is changed")
-		for _, a := range plan.Actions {
-			fmt.Fprintln(deps.Stdout, a.String())
-		}
-		for _, n := range plan.Notes {
-			fmt.Fprintf(deps.Stdout, "note: %s\n", n)
-		}
-		return nil
-	}
-	ui := g.progressView(deps, planView(plan))
-	defer ui.done()
-	x := &convergence.Executor{Engine: eng, Parallel: parallelLimit(deps), Events: ui.event}
-	return x.Apply(ctx, plan)
+	return g.connectAndRun(ctx, deps, req)
 }
 
 // selectServices returns the services to converge: nil for all, else the

@@ -117,12 +117,13 @@ func (o *attachOptions) attachedServices(p *project.Project, args []string) ([]s
 // upAttached converges like `up -d`, then shows the logs of the attached
 // services until they have all exited. The first Ctrl-C stops the
 // project's containers gracefully and exits 130; a second one kills them.
-func upAttached(ctx context.Context, deps *Deps, g *globalOptions, p *project.Project, opts convergence.UpOptions, o *upOptions, args []string) error {
+func upAttached(ctx context.Context, deps *Deps, g *globalOptions, req convergence.Request, o *upOptions, args []string) error {
+	p := req.Project
 	attached, err := o.Attached.attachedServices(p, args)
 	if err != nil {
 		return err
 	}
-	scope := opts.Services
+	scope := req.Up.Services
 	if scope == nil {
 		scope = p.ServiceNames()
 	}
@@ -135,7 +136,7 @@ func upAttached(ctx context.Context, deps *Deps, g *globalOptions, p *project.Pr
 	defer stopFollowing()
 	since := time.Now()
 	events, errs := eng.Events(followCtx, p.Name)
-	if err := converge(ctx, deps, g, p, opts); err != nil || g.DryRun {
+	if _, err := g.runPipeline(ctx, deps, eng, req, nil); err != nil || g.DryRun {
 		return err
 	}
 	if o.converged != nil {
@@ -146,16 +147,16 @@ func upAttached(ctx context.Context, deps *Deps, g *globalOptions, p *project.Pr
 	if err != nil {
 		return err
 	}
-	a := &attachedRun{deps: deps, eng: eng, p: p, scope: scope, timeout: opts.Timeout, o: &o.Attached,
+	a := &attachedRun{deps: deps, eng: eng, p: p, scope: scope, timeout: req.Up.Timeout, o: &o.Attached,
 		exitCodeFrom: o.Attached.ExitCodeFrom,
 		printer:      newLogPrinter(deps.Stdout, deps.Stderr, colorOutput(deps, o.Attached.NoColor), !o.Attached.NoLogPrefix)}
-	selected := func(labels map[string]string) bool {
-		return labels[project.LabelOneOff] != project.OneOffTrue && contains(attached, labels[project.LabelService])
+	selected := func(r project.Replica) bool {
+		return !r.OneOff && contains(attached, r.Service)
 	}
 	var names []string
 	for _, c := range cs {
-		if selected(c.Labels) {
-			names = append(names, displayName(c.Name, c.Labels))
+		if selected(c.Replica) {
+			names = append(names, displayName(c.Name, c.Replica))
 		}
 	}
 	sort.Strings(names)

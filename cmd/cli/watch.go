@@ -50,7 +50,7 @@ func runWatch(ctx context.Context, deps *Deps, g *globalOptions, o *watchOptions
 		return err
 	}
 	if !o.NoUp {
-		if err := converge(ctx, deps, g, p, convergence.UpOptions{Services: scope}); err != nil {
+		if err := g.connectAndRun(ctx, deps, convergence.Request{Op: convergence.OpUp, Project: p, Up: convergence.UpOptions{Services: scope}}); err != nil {
 			return err
 		}
 	}
@@ -88,14 +88,10 @@ func watchLoop(ctx context.Context, deps *Deps, g *globalOptions, p *project.Pro
 		return err
 	}
 	defer eng.Close()
-	// The converge after the build must not build again (up --build --watch).
-	noBuild := *g
-	noBuild.build = buildFlags{Never: true}
 	rebuild := func(ctx context.Context, svc string) error {
-		if _, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Services: []string{svc}, Force: true}, o.Quiet); err != nil {
-			return err
-		}
-		return converge(ctx, deps, &noBuild, p, convergence.UpOptions{Services: []string{svc}})
+		_, err := g.runPipeline(ctx, deps, eng, convergence.Request{Op: convergence.OpUp, Project: p,
+			Up: convergence.UpOptions{Services: []string{svc}}, Build: convergence.BuildOptions{Force: true}, Quiet: o.Quiet}, nil)
+		return err
 	}
 	return watch.Run(ctx, watch.Options{Project: p, Services: services, Engine: eng,
 		Events: watchEvents(deps, g), Rebuild: rebuild, Prune: o.Prune})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -51,4 +52,42 @@ func TestSecretsAndConfigs(t *testing.T) {
 	if r := h.ok("--dry-run", "up", "-d", "--force-recreate"); strings.Contains(r.stdout+r.stderr, "s3cr3t") {
 		t.Error("--dry-run prints a secret value")
 	}
+}
+
+// TestRunGetsSecretsConfigsAndPlatform proves that `run` creates its one-off
+// container through the same pipeline as `up`: the service's secrets and
+// configs are there, with their owners and modes, and its platform reaches
+// the engine (a platform the local image does not have is refused).
+func TestRunGetsSecretsConfigsAndPlatform(t *testing.T) {
+	h := newHarness(t, "secrets")
+	h.env = []string{"TOKEN_VALUE=s3cr3t-from-env", "APP_PLATFORM=linux/" + runtime.GOARCH}
+	if r := h.ok("run", "--rm", "-T", "app", "cat", "/run/secrets/token"); strings.TrimSpace(r.stdout) != "s3cr3t-from-env" {
+		t.Errorf("run cat /run/secrets/token = %q, want the secret", r.stdout)
+	}
+	r := h.ok("run", "--rm", "-T", "app", "stat", "-c", "%u %g %a %n", "/run/secrets/token", "/run/secrets/plain", "/etc/app/app.conf")
+	want := "1000 1001 400 /run/secrets/token\n0 0 444 /run/secrets/plain\n0 0 440 /etc/app/app.conf"
+	if got := strings.TrimSpace(r.stdout); got != want {
+		t.Errorf("owners and modes in the one-off:\n%s\nwant:\n%s", got, want)
+	}
+	if strings.Contains(r.stdout+r.stderr, "s3cr3t") {
+		t.Error("run prints a secret value it was not asked to")
+	}
+	// A detached one-off is created the same way; it is left for -d.
+	name := strings.TrimSpace(h.ok("run", "-d", "app", "sleep", "30").stdout)
+	if got := strings.TrimSpace(docker(t, "exec", name, "cat", "/etc/app/app.conf")); got != "key=value" {
+		t.Errorf("detached one-off config = %q", got)
+	}
+	if got := strings.TrimSpace(docker(t, "inspect", "--format", `{{index .Config.Labels "com.docker.compose.oneoff"}}`, name)); got != "True" {
+		t.Errorf("one-off label = %q", got)
+	}
+	// --rm left nothing behind: only the detached one-off remains.
+	if ids := dockerLines(t, "ps", "-aq", "--filter", "label=com.docker.compose.project="+h.project); len(ids) != 1 {
+		t.Errorf("containers of the project: %v, want the detached one-off only", ids)
+	}
+	other := "arm64"
+	if runtime.GOARCH == "arm64" {
+		other = "amd64"
+	}
+	h.env = []string{"TOKEN_VALUE=x", "APP_PLATFORM=linux/" + other}
+	h.fails("does not match the specified platform", "run", "--rm", "-T", "app", "true")
 }

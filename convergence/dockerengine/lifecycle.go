@@ -2,7 +2,6 @@ package dockerengine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -112,36 +111,6 @@ func (e *Engine) TopContainer(ctx context.Context, id string, psArgs []string) (
 		return convergence.Processes{}, e.fail(err, fmt.Sprintf("list processes of container %q", id), callOther)
 	}
 	return convergence.Processes{Titles: top.Titles, Rows: top.Processes}, nil
-}
-
-// CreateOneOff creates a `run` container. Beyond CreateContainer it asks
-// the engine to expect attached streams and, when interactive, to close the
-// container's stdin once the client's input ends (StdinOnce).
-func (e *Engine) CreateOneOff(ctx context.Context, spec convergence.CreateSpec, opts convergence.OneOffOptions) (string, error) {
-	op := fmt.Sprintf("create container %q", spec.Name)
-	spec, dir, err := e.withFiles(spec)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", op, err)
-	}
-	req, err := mapCreateSpec(spec)
-	if err != nil {
-		e.created("", dir, err)
-		return "", fmt.Errorf("%s: %w", op, err)
-	}
-	req.config.AttachStdout, req.config.AttachStderr = true, true
-	if opts.Interactive {
-		req.config.AttachStdin, req.config.OpenStdin, req.config.StdinOnce = true, true, true
-	}
-	req.host.AutoRemove = opts.AutoRemove
-	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, nil, spec.Name)
-	e.created(resp.ID, dir, err)
-	if err = e.fail(err, op, callCreateContainer); errors.Is(err, convergence.ErrImageNotFound) {
-		return "", fmt.Errorf("%s: image %q not found locally and could not be pulled: no registry is configured for mycompose yet%.0w", op, spec.Spec.Image, err)
-	}
-	if err != nil {
-		return "", err
-	}
-	return resp.ID, nil
 }
 
 // Events streams the container events of a project. It returns once the

@@ -89,11 +89,11 @@ func TestOneOffAttachWaitWithPipedStdin(t *testing.T) {
 	clean := newCleaner(t, e)
 	name := uniqueName(t, "run")
 	clean.container(name)
-	id, err := e.CreateOneOff(ctx, convergence.CreateSpec{Name: name, Spec: project.ContainerSpec{
+	id, err := e.CreateContainer(ctx, convergence.CreateSpec{Name: name, Spec: project.ContainerSpec{
 		Image: imageLatest, Cmd: []string{"sh", "-c", "cat; exit 7"}, OpenStdin: true,
-		Labels: projectLabels(uniqueName(t, ""), nil)}}, convergence.OneOffOptions{Interactive: true})
+		Labels: projectLabels(uniqueName(t, ""), nil)}, OneOff: &convergence.OneOffOptions{Interactive: true}})
 	if err != nil {
-		t.Fatalf("CreateOneOff: %v", err)
+		t.Fatalf("create the one-off: %v", err)
 	}
 	var out bytes.Buffer
 	done, err := e.AttachContainer(ctx, id, convergence.Stdio{Stdin: strings.NewReader("piped\n"), Stdout: &out, Stderr: io.Discard})

@@ -111,6 +111,16 @@ func (e *Engine) CreateContainer(ctx context.Context, spec convergence.CreateSpe
 		e.created("", dir, err)
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
+	if o := spec.OneOff; o != nil {
+		// `run` attaches before it starts; when interactive, the engine
+		// closes the container's stdin once the client's input ends
+		// (StdinOnce), which is what makes `echo x | run svc cat` end.
+		req.config.AttachStdout, req.config.AttachStderr = true, true
+		if o.Interactive {
+			req.config.AttachStdin, req.config.OpenStdin, req.config.StdinOnce = true, true, true
+		}
+		req.host.AutoRemove = o.AutoRemove
+	}
 	resp, err := e.cli.ContainerCreate(ctx, req.config, req.host, req.network, parsePlatform(spec.Spec.Platform), spec.Name)
 	e.created(resp.ID, dir, err)
 	if err = e.fail(err, op, callCreateContainer); errors.Is(err, convergence.ErrImageNotFound) {

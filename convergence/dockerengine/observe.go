@@ -118,6 +118,7 @@ func (e *Engine) ListNetworks(ctx context.Context, projectName string) ([]conver
 // decodeNetwork converts a network list or inspect entry.
 func decodeNetwork(n network.Inspect) convergence.Network {
 	out := convergence.Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: n.Labels}
+	out.DecodeLabels()
 	for id := range n.Containers {
 		out.Containers = append(out.Containers, id)
 	}
@@ -142,7 +143,9 @@ func (e *Engine) ListVolumes(ctx context.Context, projectName string) ([]converg
 
 // decodeVolume converts a volume list or inspect entry.
 func decodeVolume(v volume.Volume) convergence.Volume {
-	return convergence.Volume{Name: v.Name, Driver: v.Driver, Labels: v.Labels}
+	out := convergence.Volume{Name: v.Name, Driver: v.Driver, Labels: v.Labels}
+	out.DecodeLabels()
+	return out
 }
 
 // ImageIDs resolves references to local image IDs with one concurrent

@@ -68,8 +68,7 @@ var Cases = []Case{
 	{"list decodes labels", func(t *testing.T, s *Session) {
 		s.MustCreate(s.Spec(s.Name("web-3"), "web", 3))
 		one := s.Spec(s.Name("web-run-1"), "web", 0)
-		delete(one.Spec.Labels, project.LabelNumber)
-		one.Spec.Labels[project.LabelOneOff] = project.OneOffTrue
+		project.OneOffLabels(one.Spec.Labels, "0123456789ab")
 		s.MustCreate(one)
 		cs, err := s.Engine().ListContainers(s.Ctx(), s.Project())
 		WantNil(t, "list", err)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
-	"github.com/mycompose/mycompose/project"
 )
 
 // Engine is the fake. The zero value is not usable: call New.
@@ -115,7 +114,7 @@ func (e *Engine) ListContainers(_ context.Context, projectName string) ([]conver
 	}
 	var out []convergence.Container
 	for _, c := range e.containers {
-		if c.Labels[project.LabelProject] == projectName {
+		if c.Project == projectName {
 			cp := *c
 			cp.Labels = copyMap(c.Labels)
 			cp.Mounts = append([]convergence.ContainerMount(nil), c.Mounts...)
@@ -135,7 +134,7 @@ func (e *Engine) ListNetworks(_ context.Context, projectName string) ([]converge
 	}
 	var out []convergence.Network
 	for _, n := range e.networks {
-		if n.Labels[project.LabelProject] == projectName {
+		if n.Project == projectName {
 			out = append(out, *n)
 		}
 	}
@@ -152,7 +151,7 @@ func (e *Engine) ListVolumes(_ context.Context, projectName string) ([]convergen
 	}
 	var out []convergence.Volume
 	for _, v := range e.volumes {
-		if v.Labels[project.LabelProject] == projectName {
+		if v.Project == projectName {
 			out = append(out, *v)
 		}
 	}
@@ -252,7 +251,9 @@ func (e *Engine) InspectVolume(_ context.Context, name string) (convergence.Volu
 func (e *Engine) AddNetwork(name string, labels map[string]string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.networks[name] = &convergence.Network{ID: e.nextID(), Name: name, Labels: copyMap(labels)}
+	n := &convergence.Network{ID: e.nextID(), Name: name, Labels: copyMap(labels)}
+	n.DecodeLabels()
+	e.networks[name] = n
 }
 
 func copyMap(m map[string]string) map[string]string {

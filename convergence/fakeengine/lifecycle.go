@@ -63,8 +63,10 @@ func (e *Engine) SetExecCode(code int) {
 	e.lc().execCode = code
 }
 
-// Emit delivers an event to Events subscribers.
+// Emit delivers an event to Events subscribers, its labels decoded from
+// its attributes as the adapter does.
 func (e *Engine) Emit(ev convergence.ContainerEvent) {
+	ev.Replica = project.ParseReplicaLabels(ev.Attributes)
 	e.mu.Lock()
 	ch := e.lc().events
 	e.mu.Unlock()
@@ -206,11 +208,6 @@ func (e *Engine) Exec(_ context.Context, id string, spec convergence.ExecSpec, _
 		return 0, nil
 	}
 	return e.lc().execCode, nil
-}
-
-// CreateOneOff implements convergence.Runtime.
-func (e *Engine) CreateOneOff(ctx context.Context, spec convergence.CreateSpec, _ convergence.OneOffOptions) (string, error) {
-	return e.CreateContainer(ctx, spec)
 }
 
 // AttachContainer implements convergence.Runtime: it writes the logs set

@@ -24,6 +24,7 @@ func (e *Engine) CreateNetwork(_ context.Context, spec convergence.NetworkSpec) 
 		return "", fmt.Errorf("network %q: %w", spec.Name, convergence.ErrConflict)
 	}
 	n := &convergence.Network{ID: e.nextID(), Name: spec.Name, Driver: spec.Driver, Labels: copyMap(spec.Labels)}
+	n.DecodeLabels()
 	e.networks[spec.Name] = n
 	return n.ID, nil
 }
@@ -61,7 +62,9 @@ func (e *Engine) CreateVolume(_ context.Context, spec convergence.VolumeSpec) er
 		}
 		return nil
 	}
-	e.volumes[spec.Name] = &convergence.Volume{Name: spec.Name, Driver: "local", Labels: copyMap(spec.Labels)}
+	v := &convergence.Volume{Name: spec.Name, Driver: "local", Labels: copyMap(spec.Labels)}
+	v.DecodeLabels()
+	e.volumes[spec.Name] = v
 	return nil
 }
 

@@ -59,7 +59,9 @@ func (f *fakeEngine) extract(id string, r io.Reader) error {
 func (f *fakeEngine) ListContainers(context.Context, string) ([]convergence.Container, error) {
 	var out []convergence.Container
 	for _, n := range []string{"p-web-1", "p-web-2"} {
-		out = append(out, convergence.Container{ID: n, Name: n, State: "running", Labels: map[string]string{project.LabelService: "web"}})
+		c := convergence.Container{ID: n, Name: n, State: "running", Labels: map[string]string{project.LabelService: "web"}}
+		c.DecodeLabels() // as an engine does when it observes
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -191,7 +191,7 @@ func (w *watcher) start(ctx context.Context) error {
 	}
 	for _, c := range cs {
 		if c.State == "running" {
-			w.upToDate[c.ID] = c.Labels[project.LabelService]
+			w.upToDate[c.ID] = c.Service
 			w.running[c.ID] = c
 		}
 	}
@@ -230,7 +230,7 @@ func (w *watcher) display(p string) string {
 func replicas(cs []convergence.Container, service string) []convergence.Container {
 	var out []convergence.Container
 	for _, c := range cs {
-		if c.State == "running" && c.Labels[project.LabelService] == service && c.Labels[project.LabelOneOff] != project.OneOffTrue {
+		if c.State == "running" && c.Service == service && !c.OneOff {
 			out = append(out, c)
 		}
 	}
@@ -242,8 +242,8 @@ func replicas(cs []convergence.Container, service string) []convergence.Containe
 // to date: it gets the whole path of every rule that synced something (or
 // asks for an initial sync).
 func (w *watcher) started(ctx context.Context, ev convergence.ContainerEvent) {
-	svc := ev.Service()
-	if _, ok := w.upToDate[ev.ID]; ok || ev.Attributes[project.LabelOneOff] == project.OneOffTrue || !contains(w.services, svc) {
+	svc := ev.Service
+	if _, ok := w.upToDate[ev.ID]; ok || ev.OneOff || !contains(w.services, svc) {
 		return
 	}
 	var rules []*rule

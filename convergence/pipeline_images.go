@@ -1,0 +1,61 @@
+package convergence
+
+import (
+	"context"
+	"time"
+
+	"github.com/mycompose/mycompose/project"
+)
+
+// The build and pull steps of the pipeline.
+
+// build runs the Build hook for the services in scope: the command's
+// builder decides what to build with PlanBuilds and renders the builder's
+// steps; nil builds nothing.
+func (pl *Pipeline) build(ctx context.Context, p *project.Project, opts BuildOptions, dryRun, quiet bool) ([]Built, error) {
+	if pl.Build == nil {
+		return nil, nil
+	}
+	return pl.Build(ctx, p, opts, dryRun, quiet)
+}
+
+// pull pulls the images the services in scope need under their pull
+// policies (and PullPolicy), then reads the pulled images' IDs into obs. A
+// failed pull fails before anything is created. In a dry run the images it
+// would pull count as present, so that the plan shows what would be
+// created. A no-op makes no engine call more.
+func (pl *Pipeline) pull(ctx context.Context, p *project.Project, scope []string, req Request, obs *Observed) ([]ImagePull, error) {
+	pulls, _, err := PlanPulls(p, obs.ImageIDs, PullPlanOptions{
+		Services: scope, Override: req.PullPolicy, Default: PullMissing, Log: pl.PullLog, Now: time.Now(),
+	})
+	if err != nil || len(pulls) == 0 {
+		return nil, err
+	}
+	if obs.ImageIDs == nil {
+		obs.ImageIDs = map[string]string{}
+	}
+	if req.DryRun {
+		for _, p := range pulls {
+			if obs.ImageIDs[p.Ref] == "" {
+				obs.ImageIDs[p.Ref] = "sha256:(to be pulled)"
+			}
+		}
+		return pulls, nil
+	}
+	out := pl.stage(StageStart{Stage: StagePull, Pulls: pulls}, req.Quiet)
+	pu := &Puller{Store: pl.Engine, Parallel: pl.Parallel, Log: pl.PullLog, Events: out.Events, Progress: out.Pull}
+	err = pu.Pull(ctx, pulls)
+	out.Done()
+	if err != nil {
+		return pulls, err
+	}
+	refs := make([]string, len(pulls))
+	for i, p := range pulls {
+		refs[i] = p.Ref
+	}
+	ids, err := pl.Engine.ImageIDs(ctx, refs)
+	for ref, id := range ids {
+		obs.ImageIDs[ref] = id
+	}
+	return pulls, err
+}
