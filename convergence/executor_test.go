@@ -282,15 +282,9 @@ func TestApplyWaitsForConditions(t *testing.T) {
 		events = append(events, string(e.Object)+" "+e.Name+" "+string(e.Status)+" "+e.Detail)
 	}
 	go func() { done <- (&convergence.Executor{Engine: eng, Events: record}).Apply(context.Background(), plan) }()
-	// init runs, then exits 0: only then may app start.
-	deadline := time.Now().Add(5 * time.Second)
-	for !containsState(eng.Names(), "p-init-1 running") {
-		if time.Now().After(deadline) {
-			t.Fatal("init never started")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond)
+	// init runs, then exits 0: only then may app start. Once the executor
+	// has read init's state twice while it ran, it has decided to wait.
+	waitFor(t, "two checks of init's condition", func() bool { return conditionChecks(eng) >= 2 })
 	if containsState(eng.Names(), "p-app-1 running") {
 		t.Fatal("app started before init completed")
 	}
@@ -316,12 +310,37 @@ func TestApplyWaitsForConditions(t *testing.T) {
 	obs2, _ := convergence.Observe(context.Background(), eng2, p)
 	plan2, _ := convergence.PlanUp(p, obs2, convergence.UpOptions{})
 	go func() { done <- (&convergence.Executor{Engine: eng2}).Apply(context.Background(), plan2) }()
-	for !containsState(eng2.Names(), "p-init-1 running") {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "a check of init's condition", func() bool { return conditionChecks(eng2) >= 1 })
 	eng2.SetState("p-init-1", "exited", "", 3)
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "exited with code 3") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// conditionChecks counts the state reads since init started: the
+// executor's checks of its condition.
+func conditionChecks(eng *fakeengine.Engine) int {
+	n, started := 0, false
+	for _, c := range eng.OrderedCalls() {
+		switch {
+		case c == "start container p-init-1":
+			started = true
+		case started && c == "list containers":
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor polls cond until it holds, failing the test after 10 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -215,7 +215,7 @@ func IsOneOff(c Container) bool { return c.OneOff }
 // WithDependencies returns names plus everything they depend on,
 // transitively, sorted.
 func (d Dependencies) WithDependencies(names []string) []string {
-	return d.closure(names, func(s string) []string {
+	return project.Closure(names, func(s string) []string {
 		var out []string
 		for _, dep := range d[s] {
 			out = append(out, dep.Service)
@@ -228,7 +228,7 @@ func (d Dependencies) WithDependencies(names []string) []string {
 // `depends_on: {X: {restart: true}}` on one of them, transitively, sorted:
 // restarting X restarts those too.
 func (d Dependencies) WithRestartDependents(names []string) []string {
-	return d.closure(names, func(s string) []string {
+	return project.Closure(names, func(s string) []string {
 		var out []string
 		for svc, deps := range d {
 			for _, dep := range deps {
@@ -239,29 +239,6 @@ func (d Dependencies) WithRestartDependents(names []string) []string {
 		}
 		return out
 	})
-}
-
-func (d Dependencies) closure(names []string, next func(string) []string) []string {
-	seen := map[string]bool{}
-	var walk func(string)
-	walk = func(s string) {
-		if seen[s] {
-			return
-		}
-		seen[s] = true
-		for _, n := range next(s) {
-			walk(n)
-		}
-	}
-	for _, n := range names {
-		walk(n)
-	}
-	out := make([]string, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // transitive returns service -> every service it depends on, directly or not.

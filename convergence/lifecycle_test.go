@@ -50,26 +50,9 @@ func lcChain(state string) []convergence.Container {
 	}
 }
 
-// renderLifecycle shows each action with the names of the actions it waits for.
-func renderLifecycle(p *convergence.Plan) string {
-	var b strings.Builder
-	for _, a := range p.Actions {
-		b.WriteString(a.String())
-		if len(a.After) > 0 {
-			var after []string
-			for _, i := range a.After {
-				after = append(after, p.Actions[i].Kind.String()+" "+p.Actions[i].Name)
-			}
-			b.WriteString(" after [" + strings.Join(after, ", ") + "]")
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
 func TestPlanStopStopsDependentsFirstAndSkipsOneOffs(t *testing.T) {
 	cs := lcChain("running")
-	got := renderLifecycle(convergence.PlanStop(cs, convergence.DependenciesOf(nil, cs), nil, nil))
+	got := planText(convergence.PlanStop(cs, convergence.DependenciesOf(nil, cs), nil, nil))
 	want := `stop container p-db-1 (stop) after [stop container p-web-1, stop container p-web-2, stop container p-worker-1]
 stop container p-web-1 (stop) after [stop container p-worker-1]
 stop container p-web-2 (stop) after [stop container p-worker-1]
@@ -78,7 +61,7 @@ stop container p-worker-1 (stop)
 	if got != want {
 		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 	}
-	got = renderLifecycle(convergence.PlanStop(cs, convergence.DependenciesOf(nil, cs), []string{"web"}, nil))
+	got = planText(convergence.PlanStop(cs, convergence.DependenciesOf(nil, cs), []string{"web"}, nil))
 	want = "stop container p-web-1 (stop)\nstop container p-web-2 (stop)\n"
 	if got != want {
 		t.Errorf("stop web only:\n%s\nwant:\n%s", got, want)
@@ -89,7 +72,7 @@ func TestPlanStartStartsDependenciesFirstAndOnlyStopped(t *testing.T) {
 	cs := lcChain("exited")
 	cs[0].State = "running" // db already runs: nothing to wait for there
 	graph := convergence.DependenciesOf(nil, cs)
-	got := renderLifecycle(convergence.PlanStart(cs, graph, graph.WithDependencies([]string{"worker"})))
+	got := planText(convergence.PlanStart(cs, graph, graph.WithDependencies([]string{"worker"})))
 	want := `start container p-web-1 (exited)
 start container p-web-2 (exited)
 start container p-worker-1 (exited) after [start container p-web-1, start container p-web-2]
@@ -112,7 +95,7 @@ func TestRestartDependentsFollowRestartTrueOnly(t *testing.T) {
 func TestPlanRestartOrdersByDependencies(t *testing.T) {
 	cs := lcChain("running")
 	graph := convergence.DependenciesOf(nil, cs)
-	got := renderLifecycle(convergence.PlanRestart(cs, graph, graph.WithRestartDependents([]string{"db"}), nil))
+	got := planText(convergence.PlanRestart(cs, graph, graph.WithRestartDependents([]string{"db"}), nil))
 	want := `stop container p-db-1 (restart)
 start container p-db-1 (restart) after [stop container p-db-1]
 stop container p-web-1 (restart) after [start container p-db-1]
@@ -202,3 +185,6 @@ func TestPlansTakeTheTimeout(t *testing.T) {
 		}
 	}
 }
+
+// planText is the plan's golden text, edges included.
+func planText(p *convergence.Plan) string { return p.String() }

@@ -89,6 +89,21 @@ func (p *Project) DependencyMap() map[string][]string {
 // transitively, sorted.
 func (p *Project) WithDependencies(names []string) []string {
 	deps := p.DependencyMap()
+	return Closure(names, func(n string) []string {
+		var out []string
+		for _, d := range deps[n] {
+			if _, ok := deps[d]; ok {
+				out = append(out, d)
+			}
+		}
+		return out
+	})
+}
+
+// Closure returns names plus every name next reaches from them,
+// transitively, sorted: the one walk behind the dependency and dependent
+// closures of the project and of the engine's labels.
+func Closure(names []string, next func(string) []string) []string {
 	seen := map[string]bool{}
 	var walk func(string)
 	walk = func(n string) {
@@ -96,10 +111,8 @@ func (p *Project) WithDependencies(names []string) []string {
 			return
 		}
 		seen[n] = true
-		for _, d := range deps[n] {
-			if _, ok := deps[d]; ok {
-				walk(d)
-			}
+		for _, m := range next(n) {
+			walk(m)
 		}
 	}
 	for _, n := range names {

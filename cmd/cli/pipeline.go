@@ -132,22 +132,6 @@ func (g *globalOptions) runOnTarget(ctx context.Context, deps *Deps, services []
 	return err
 }
 
-// apply applies a plan made outside the pipeline (rm --stop, which holds
-// the project lock already), with the progress output.
-func apply(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, plan *convergence.Plan) error {
-	for _, w := range plan.Warnings {
-		fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", w)
-	}
-	if g.DryRun {
-		printDryRun(deps, &convergence.Result{Plan: plan})
-		return nil
-	}
-	events, done := g.progress(deps)
-	defer done()
-	x := &convergence.Executor{Engine: eng, Parallel: parallelLimit(deps), Events: events}
-	return x.Apply(ctx, plan)
-}
-
 // printDryRun lists what a dry run would do: pulls, then the plan (the
 // builder lists its builds itself, first).
 func printDryRun(deps *Deps, res *convergence.Result) {

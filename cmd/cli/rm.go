@@ -77,8 +77,14 @@ func runRm(ctx context.Context, deps *Deps, g *globalOptions, o *rmOptions, args
 		if len(args) > 0 {
 			services = args
 		}
-		if err := apply(ctx, deps, g, t.eng, convergence.PlanStop(cs, t.dependencies(cs), services, nil)); err != nil {
+		pl := g.newPipeline(deps, t.eng, nil)
+		pl.Lock = nil // rm holds it already
+		res, err := pl.Run(ctx, convergence.Request{Op: convergence.OpStop, Project: t.p, Name: t.name, Services: services, DryRun: g.DryRun})
+		if err != nil {
 			return err
+		}
+		if g.DryRun {
+			printDryRun(deps, res)
 		}
 	}
 	if g.DryRun {

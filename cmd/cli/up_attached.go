@@ -230,13 +230,16 @@ func (a *attachedRun) exited(name, service string, code int) {
 
 // stop stops the containers of the services of this up, dependents first.
 func (a *attachedRun) stop(ctx context.Context) error {
-	cs, err := a.eng.ListContainers(ctx, a.p.Name)
-	if err != nil {
-		return err
-	}
-	plan := convergence.PlanStop(cs, convergence.DependenciesOf(a.p, cs), a.scope, a.timeout)
-	x := &convergence.Executor{Engine: a.eng, Parallel: parallelLimit(a.deps), Events: plainProgress(a.deps.Stderr)}
-	return x.Apply(ctx, plan)
+	// No lock: up's was released when it converged, and a concurrent
+	// command must not hold the stop of a Ctrl-C.
+	pl := &convergence.Pipeline{Engine: a.eng, Parallel: parallelLimit(a.deps), Hooks: convergence.Hooks{
+		Progress: func(convergence.StageStart) convergence.StageOutput {
+			return convergence.StageOutput{Events: plainProgress(a.deps.Stderr)}
+		},
+		Warn: func(msg string) { fmt.Fprintf(a.deps.Stderr, "WARN[0000] %s\n", msg) },
+	}}
+	_, err := pl.Run(ctx, convergence.Request{Op: convergence.OpStop, Project: a.p, Services: a.scope, Timeout: a.timeout})
+	return err
 }
 
 // interrupted stops gracefully after a first Ctrl-C; a second one kills

@@ -69,13 +69,6 @@ func (e *Engine) FailNext(prefix string, errs ...error) {
 	e.failures[prefix] = append(e.failures[prefix], errs...)
 }
 
-// SetImage adds or retags an image.
-func (e *Engine) SetImage(ref, id string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.images[ref] = id
-}
-
 // Calls returns the mutating calls made so far, sorted (the executor runs in
 // parallel, so order is not meaningful), and resets the log.
 func (e *Engine) Calls() []string {
@@ -245,15 +238,6 @@ func (e *Engine) InspectVolume(_ context.Context, name string) (convergence.Volu
 		return convergence.Volume{}, fmt.Errorf("volume %q: %w", name, convergence.ErrNotFound)
 	}
 	return *v, nil
-}
-
-// AddNetwork adds a network as if created outside mycompose (external).
-func (e *Engine) AddNetwork(name string, labels map[string]string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	n := &convergence.Network{ID: e.nextID(), Name: name, Labels: copyMap(labels)}
-	n.DecodeLabels()
-	e.networks[name] = n
 }
 
 func copyMap(m map[string]string) map[string]string {

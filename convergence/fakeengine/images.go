@@ -52,13 +52,6 @@ func (e *Engine) RemoteImage(ref string) (string, bool) {
 	return id, ok
 }
 
-// RemoveImageLocally forgets a local image, as `docker rmi` would.
-func (e *Engine) RemoveImageLocally(ref string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	delete(e.images, ref)
-}
-
 // HoldPullsUntil makes each pull wait until n pulls are in flight at once
 // (at most a second), so that a test can prove pulls run in parallel.
 func (e *Engine) HoldPullsUntil(n int) {

@@ -26,18 +26,16 @@ var lifecycles sync.Map
 
 // lifecycle holds the Runtime side tables of one fake, guarded by its mu.
 type lifecycle struct {
-	logs      map[string][]string          // container name -> log lines
-	exitCodes map[string]int               // container name -> exit code
-	files     map[string]map[string][]byte // container name -> path -> content
-	execCode  int
-	events    chan convergence.ContainerEvent
+	logs   map[string][]string          // container name -> log lines
+	files  map[string]map[string][]byte // container name -> path -> content
+	events chan convergence.ContainerEvent
 }
 
 func (e *Engine) lc() *lifecycle {
 	if l, ok := lifecycles.Load(e); ok {
 		return l.(*lifecycle)
 	}
-	l, _ := lifecycles.LoadOrStore(e, &lifecycle{logs: map[string][]string{}, exitCodes: map[string]int{},
+	l, _ := lifecycles.LoadOrStore(e, &lifecycle{logs: map[string][]string{},
 		files: map[string]map[string][]byte{}, events: make(chan convergence.ContainerEvent, 64)})
 	return l.(*lifecycle)
 }
@@ -47,20 +45,6 @@ func (e *Engine) SetLogs(name string, lines ...string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.lc().logs[name] = lines
-}
-
-// SetExitCode sets the exit code a container reports once stopped.
-func (e *Engine) SetExitCode(name string, code int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.lc().exitCodes[name] = code
-}
-
-// SetExecCode sets the exit code of every exec.
-func (e *Engine) SetExecCode(code int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.lc().execCode = code
 }
 
 // Emit delivers an event to Events subscribers, its labels decoded from
@@ -107,7 +91,7 @@ func (e *Engine) ContainerState(_ context.Context, id string) (convergence.Conta
 	}
 	return convergence.ContainerDetails{ID: c.ID, Name: c.Name, Image: c.Image, Labels: copyMap(c.Labels), Replica: c.Replica,
 		Status: c.State, Running: c.State == "running" || c.State == "paused", Paused: c.State == "paused",
-		ExitCode: e.lc().exitCodes[c.Name]}, nil
+		ExitCode: c.ExitCode}, nil
 }
 
 // ContainerLogs implements convergence.Runtime: the lines set by SetLogs,
@@ -168,7 +152,7 @@ func (e *Engine) UnpauseContainer(_ context.Context, id string) error {
 }
 
 // WaitContainer implements convergence.Runtime: it answers at once with the
-// exit code set by SetExitCode (the fake has no processes to wait for).
+// container's exit code, as SetState set it (the fake has no processes).
 func (e *Engine) WaitContainer(_ context.Context, id string, _ convergence.WaitCondition) <-chan convergence.WaitResult {
 	ch := make(chan convergence.WaitResult, 1)
 	e.mu.Lock()
@@ -178,7 +162,7 @@ func (e *Engine) WaitContainer(_ context.Context, id string, _ convergence.WaitC
 		ch <- convergence.WaitResult{Err: err}
 		return ch
 	}
-	ch <- convergence.WaitResult{Code: e.lc().exitCodes[c.Name]}
+	ch <- convergence.WaitResult{Code: c.ExitCode}
 	return ch
 }
 
@@ -193,7 +177,7 @@ func (e *Engine) TopContainer(_ context.Context, id string, _ []string) (converg
 }
 
 // Exec implements convergence.Runtime: it records the command and returns
-// the code set by SetExecCode.
+// 0.
 func (e *Engine) Exec(_ context.Context, id string, spec convergence.ExecSpec, _ convergence.Stdio) (int, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -207,7 +191,7 @@ func (e *Engine) Exec(_ context.Context, id string, spec convergence.ExecSpec, _
 	if spec.Detach {
 		return 0, nil
 	}
-	return e.lc().execCode, nil
+	return 0, nil
 }
 
 // AttachContainer implements convergence.Runtime: it writes the logs set

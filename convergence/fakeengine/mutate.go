@@ -341,17 +341,6 @@ func (e *Engine) SetState(name, state, health string, exitCode int) {
 	}
 }
 
-// Remove deletes a container by name, as `docker rm -f` behind our back would.
-func (e *Engine) Remove(name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for id, c := range e.containers {
-		if c.Name == name {
-			delete(e.containers, id)
-		}
-	}
-}
-
 // Names returns the names and states of all containers, sorted: "name state".
 func (e *Engine) Names() []string {
 	e.mu.Lock()
