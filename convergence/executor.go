@@ -321,6 +321,13 @@ func (r *applyRun) createContainer(a *Action) error {
 	if err := r.wait(a.CreateAfter); err != nil {
 		return err
 	}
+	if a.OneOff {
+		// Its dependencies' conditions hold before it exists, so that a
+		// failed one leaves no one-off behind (the caller starts it).
+		if err := r.waitConditions(a); err != nil {
+			return err
+		}
+	}
 	spec := *a.Create
 	if a.NetworkModeService != "" {
 		r.mu.Lock()

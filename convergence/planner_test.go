@@ -390,7 +390,7 @@ func TestPlanRun(t *testing.T) {
 		{"fresh, with dependencies", Observed{ImageIDs: map[string]string{"img": imgID}}, oneOff(true, false), `
 create network p_default (missing)
 create container p-db-1 (scale 0→1) create after [create network p_default]
-create container p-web-run-1 (one-off) create after [create network p_default] after [create container p-db-1] when db healthy`},
+create container p-web-run-1 (one-off) create after [create network p_default, create container p-db-1] when db healthy`},
 		{"dependencies up already, detached", observed(running("db", 1)), oneOff(true, true), `
 create container p-web-run-1 (one-off) when db healthy`},
 		{"no deps", Observed{ImageIDs: map[string]string{"img": imgID}}, oneOff(false, false), `

@@ -12,7 +12,8 @@ import (
 // services it depends on (when o.Deps, converged as up would with opts),
 // and the one-off container itself, created like a replica (secrets,
 // configs, platform, networks) and started once its dependencies are
-// (when o.Start). It is pure.
+// (when o.Start). The one-off is created once its dependencies are done
+// and their conditions hold. It is pure.
 func PlanRun(p *project.Project, obs Observed, opts UpOptions, o OneOff) (*Plan, error) {
 	svc, ok := p.Service(o.Service)
 	if !ok {
@@ -86,10 +87,13 @@ func PlanRun(p *project.Project, obs Observed, opts UpOptions, o OneOff) (*Plan,
 		}
 	}
 	if o.Deps {
+		// Created only once its dependencies are done, so that nothing of
+		// it is left behind when one of them fails.
 		for _, s := range needs {
-			a.After = append(a.After, pl.byService[s]...)
+			a.CreateAfter = append(a.CreateAfter, pl.byService[s]...)
 		}
-		slices.Sort(a.After)
+		slices.Sort(a.CreateAfter)
+		a.CreateAfter = slices.Compact(a.CreateAfter)
 		for _, d := range svc.DependsOn {
 			if dep, ok := p.Service(d.Service); ok && dep.Replicas > 0 &&
 				(d.Condition == project.ConditionHealthy || d.Condition == project.ConditionCompleted) {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"sort"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
@@ -101,6 +101,9 @@ func (e *Engine) CreateContainer(_ context.Context, spec convergence.CreateSpec)
 			names = append(names, ne.Network)
 		}
 		line += " on " + strings.Join(names, ", ")
+	}
+	if spec.Spec.Platform != "" {
+		line += " platform " + spec.Spec.Platform
 	}
 	if err := e.record("%s", line); err != nil {
 		return "", err

@@ -1,0 +1,125 @@
+package convergence_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/convergence/fakeengine"
+	"github.com/mycompose/mycompose/project"
+)
+
+// oneOffRequest is what `run app` fills: the service's container with the
+// one-off labels.
+func oneOffRequest(p *project.Project, service string, deps, start bool) convergence.Request {
+	svc, _ := p.Service(service)
+	spec := svc.Container
+	spec.Labels = p.ContainerLabels(svc, 1, "")
+	project.OneOffLabels(spec.Labels, "0123456789ab")
+	name := project.OneOffName(p.Name, service, "0123456789ab")
+	return convergence.Request{Op: convergence.OpRun, Project: p, Up: convergence.UpOptions{IgnoreOrphans: true},
+		OneOff: &convergence.OneOff{Service: service, Deps: deps, Start: start, Create: convergence.CreateSpec{Name: name, Spec: spec}}}
+}
+
+// TestPipelineRunIsDesiredState: the one-off of run is created like a
+// replica, so it gets its service's secrets and platform, after its
+// dependencies; it is left created for the caller to attach to.
+func TestPipelineRunIsDesiredState(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	app := service("app", 1, "db")
+	app.Container.Platform = "linux/arm64"
+	app.Container.Files = []project.ContainerFile{{Kind: "secret", Name: "pw", Path: "/run/secrets/pw", Content: []byte("hunter2"), Mode: 0o400, UID: 1000}}
+	p := newProject(service("db", 1), app)
+	var locked, unlocked int
+	pl := &convergence.Pipeline{Engine: eng, Hooks: convergence.Hooks{
+		Lock: func(context.Context, string) (func(), error) { locked++; return func() { unlocked++ }, nil },
+	}}
+	req := oneOffRequest(p, "app", true, false)
+	res, err := pl.Run(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := req.OneOff.Create.Name
+	calls := eng.OrderedCalls()
+	for _, want := range []string{"create container p-db-1", "start container p-db-1",
+		"create container " + name + " platform linux/arm64", "copy to container " + name + " /"} {
+		if !slices.Contains(calls, want) {
+			t.Errorf("calls %v: missing %q", calls, want)
+		}
+	}
+	if slices.Index(calls, "start container p-db-1") > slices.Index(calls, "create container "+name+" platform linux/arm64") {
+		t.Errorf("the one-off was created before its dependency started: %v", calls)
+	}
+	if slices.Contains(calls, "start container "+name) {
+		t.Error("the one-off was started: run attaches first")
+	}
+	if res.OneOffID == "" {
+		t.Fatal("no one-off ID")
+	}
+	st, err := eng.StatContainerPath(context.Background(), res.OneOffID, "/run/secrets/pw")
+	if err != nil || st.Size != int64(len("hunter2")) {
+		t.Errorf("secret in the one-off: %+v, %v", st, err)
+	}
+	if locked != 1 || unlocked != 1 {
+		t.Errorf("lock taken %d times, released %d times; want once each", locked, unlocked)
+	}
+
+	// --no-deps, detached: only the one-off, started.
+	eng2 := fakeengine.New(map[string]string{"img": "sha256:1"})
+	req2 := oneOffRequest(p, "app", false, true)
+	if _, err := (&convergence.Pipeline{Engine: eng2}).Run(context.Background(), req2); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range eng2.Calls() {
+		if strings.Contains(c, "p-db-1") {
+			t.Errorf("--no-deps touched the dependency: %s", c)
+		}
+	}
+	if got := eng2.Names(); !slices.Contains(got, req2.OneOff.Create.Name+" running") {
+		t.Errorf("containers %v: want the detached one-off running", got)
+	}
+}
+
+// TestPipelineDryRunChangesNothing: a dry run plans and returns the plan.
+func TestPipelineDryRunChangesNothing(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	p := newProject(service("web", 2))
+	res, err := (&convergence.Pipeline{Engine: eng}).Run(context.Background(),
+		convergence.Request{Op: convergence.OpUp, Project: p, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Plan.Actions) != 3 {
+		t.Errorf("plan:\n%s", res.Plan)
+	}
+	for _, c := range eng.Calls() {
+		if !strings.HasPrefix(c, "list ") && c != "image ids" {
+			t.Errorf("a dry run called %q", c)
+		}
+	}
+}
+
+// TestPipelineDownRemovesImages: down --rmi all removes the project's image
+// after its containers, and reports warnings through the hook.
+func TestPipelineDownRemovesImages(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	p := newProject(service("web", 1))
+	pl := &convergence.Pipeline{Engine: eng}
+	if _, err := pl.Run(context.Background(), convergence.Request{Op: convergence.OpUp, Project: p}); err != nil {
+		t.Fatal(err)
+	}
+	eng.Calls()
+	res, err := pl.Run(context.Background(), convergence.Request{Op: convergence.OpDown, Name: "p", RemoveImages: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "remove container p-web-1 (down)\nremove network p_default (down) after [remove container p-web-1]\nremove image img after [remove container p-web-1]\n"
+	if got := res.Plan.String(); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if calls := eng.Calls(); !slices.Contains(calls, "remove image img") {
+		t.Errorf("calls %v: the image was not removed", calls)
+	}
+}
