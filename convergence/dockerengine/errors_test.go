@@ -16,7 +16,9 @@ import (
 // The contract suite proves them against the live engine; this table
 // covers the answers a test cannot provoke on demand.
 func TestSentinels(t *testing.T) {
-	daemon := func(class error, msg string) error { return fmt.Errorf("Error response from daemon: %s: %w", msg, class) }
+	daemon := func(class error, msg string) error {
+		return fmt.Errorf("Error response from daemon: %s: %w", msg, class)
+	}
 	e := &Engine{}
 	tests := []struct {
 		name string
