@@ -1,7 +1,9 @@
 // Package cli holds mycompose's cobra commands: one file per command, each
 // with an options struct, a newXxxCommand constructor and a runXxx function.
 // Decisions live in loader, project and convergence; this package wires
-// flags to them and prints results.
+// flags to them and prints results. A command that changes a project fills
+// a convergence.Request and runs it through convergence.Pipeline
+// (pipeline.go); what stays here is flags, prompts and rendering.
 package cli
 
 import (
