@@ -218,13 +218,10 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 		return nil, errors.New("this command needs a compose file")
 	}
 	scope := req.Up.Services
-	var svc *project.Service
 	if req.Op == OpRun {
-		var ok bool
-		if svc, ok = p.Service(req.OneOff.Service); !ok {
-			return nil, fmt.Errorf("no such service: %q", req.OneOff.Service)
-		}
-		scope = []string{svc.Name}
+		// What run builds and pulls: its service, and what it depends on
+		// unless --no-deps.
+		scope = []string{req.OneOff.Service}
 		if req.OneOff.Deps {
 			scope = p.WithDependencies(scope)
 		}
