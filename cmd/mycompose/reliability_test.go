@@ -91,8 +91,13 @@ func TestKilledRecreateConverges(t *testing.T) {
 func TestKilledDownCompletes(t *testing.T) {
 	h := newHarness(t, "big")
 	h.ok("up", "-d")
+	label := "label=com.docker.compose.project=" + h.project
+	all := len(dockerLines(t, "ps", "-aq", "--filter", label))
 	cmd := h.start("down", "-t", "1")
-	time.Sleep(300 * time.Millisecond)
+	// Killed mid-way: once the first container is gone.
+	eventually(t, time.Minute, "down to remove a container", func() bool {
+		return len(dockerLines(t, "ps", "-aq", "--filter", label)) < all
+	})
 	cmd.Process.Kill()
 	cmd.Wait()
 	h.ok("down", "-t", "1")
@@ -107,7 +112,10 @@ func TestKilledDownCompletes(t *testing.T) {
 func TestInterruptedUpExits130(t *testing.T) {
 	h := newHarness(t, "big")
 	cmd := h.start("up", "-d")
-	time.Sleep(400 * time.Millisecond)
+	// Interrupted mid-way: once the first container exists.
+	eventually(t, time.Minute, "up to create a container", func() bool {
+		return len(dockerLines(t, "ps", "-aq", "--filter", "label=com.docker.compose.project="+h.project)) > 0
+	})
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	code := 0
