@@ -118,7 +118,7 @@ func Run(ctx context.Context, o Options) error {
 			}
 			switch ev.Action {
 			case "start":
-				w.running[ev.ID] = convergence.Container{ID: ev.ID, Name: ev.Name(), State: "running", Labels: ev.Attributes}
+				w.running[ev.ID] = convergence.Container{ID: ev.ID, Name: ev.Name(), State: "running", Labels: ev.Attributes, Replica: ev.Replica}
 				w.started(ctx, ev)
 			case "die", "destroy":
 				delete(w.running, ev.ID)
