@@ -320,7 +320,7 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 	if !svc.HashUpToDate(c.ConfigHash) {
 		why = append(why, changeReason(explainChange(c.Config, pl.p, svc)))
 	}
-	why = append(why, filesChanged(c.Labels[project.LabelConfig], pl.p, svc)...)
+	why = append(why, filesChanged(c.Config, pl.p, svc)...)
 	if imageID != "" {
 		current := c.CreatedFrom
 		if current == "" {
