@@ -13,12 +13,6 @@ import (
 	"github.com/mycompose/mycompose/project"
 )
 
-// buildFlags carries up's --build and --no-build into converge.
-type buildFlags struct {
-	Force bool
-	Never bool
-}
-
 type buildOptions struct {
 	NoCache bool
 	Pull    bool
