@@ -25,8 +25,13 @@ need() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing $pkg (apt-get)"
     export DEBIAN_FRONTEND=noninteractive
-    if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
-    apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
+    local out
+    # apt's notices (debconf, no apt-utils) are noise; its errors are not.
+    if [ "$apt_updated" = 0 ]; then
+      out=$(apt-get update -qq 2>&1) || { printf '%s\n' "$out" >&2; exit 1; }
+      apt_updated=1
+    fi
+    out=$(apt-get install -y -qq --no-install-recommends "$pkg" 2>&1) || { printf '%s\n' "$out" >&2; exit 1; }
     return 0
   fi
   say "$what is missing: run \`sudo apt-get install -y $pkg\` (Debian's package; elsewhere install $pkg), then retry"
