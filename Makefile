@@ -15,7 +15,7 @@ build:
 images:
 	@./scripts/setup.sh images
 
-# The Swarm lab's node image (debootstrap, once per machine).
+# The Swarm lab's node image (debootstrap, a few minutes once per machine).
 swarm-node:
 	@./scripts/setup.sh swarm-node
 

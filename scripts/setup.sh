@@ -5,7 +5,7 @@
 #   scripts/setup.sh images       busybox-static, then the offline test images
 #                                 mycompose-test/busybox:latest and :alt
 #   scripts/setup.sh swarm-node   debootstrap, then the Swarm lab's node image
-#                                 (scripts/swarm-lab.sh image, about a minute once)
+#                                 (scripts/swarm-lab.sh image, a few minutes, once)
 #
 # Packages come from apt, quietly, when this runs as root on Debian; anywhere
 # else a missing one is a one-line error naming the command to run. Images
@@ -61,11 +61,11 @@ swarm_node() {
     exit 1
   fi
   need debootstrap debootstrap
-  say "building the Swarm lab's node image (debootstrap, about a minute, once per machine)"
+  say "building the Swarm lab's node image (debootstrap: a few minutes, once per machine)"
   ./scripts/swarm-lab.sh image
 }
 
-[ $# -gt 0 ] || { sed -n '2,13p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,/^[^#]/{/^#/p}' "$0" >&2; exit 2; }
 docker info >/dev/null 2>&1 || {
   say "no Docker engine answers (\`docker info\` fails): start one (\`sudo dockerd &\`, or \`sudo systemctl start docker\`), then retry"
   exit 1
@@ -74,6 +74,6 @@ for step in "$@"; do
   case $step in
     images) images ;;
     swarm-node) swarm_node ;;
-    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,/^[^#]/{/^#/p}' "$0" >&2; exit 2 ;;
   esac
 done
