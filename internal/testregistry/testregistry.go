@@ -44,6 +44,10 @@ type Options struct {
 	// User and Password, when User is set, protect every request with
 	// basic auth against an htpasswd file holding this one user.
 	User, Password string
+	// Wrap, when set, wraps the registry's handler: a test can count,
+	// slow down or fail requests (e.g. throttle blob downloads to watch
+	// pull progress).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Registry is a running registry.
@@ -150,10 +154,14 @@ func start(dir string, opts Options) (*Registry, error) {
 		ln.Close()
 		return nil, err
 	}
+	var handler http.Handler = app
+	if opts.Wrap != nil {
+		handler = opts.Wrap(handler)
+	}
 	r := &Registry{
 		Addr: ln.Addr().String(),
 		app:  app,
-		srv:  &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second},
+		srv:  &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second},
 	}
 	logsMu.Lock()
 	logs[r.Addr] = &strings.Builder{}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -69,5 +70,31 @@ func TestTwoRegistriesAtOnce(t *testing.T) {
 	}
 	if get(t, a, "", "") != 200 || get(t, b, "u", "p") != 200 {
 		t.Fatal("one of two registries does not answer")
+	}
+}
+
+func TestWrapSeesEveryRequest(t *testing.T) {
+	var n atomic.Int32
+	r := Start(t, Options{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			n.Add(1)
+			if req.URL.Path == "/v2/refused/manifests/1" {
+				http.Error(w, "refused by the test", http.StatusServiceUnavailable)
+				return
+			}
+			next.ServeHTTP(w, req)
+		})
+	}})
+	before := n.Load() // Start's readiness probes
+	if code := get(t, r, "", ""); code != http.StatusOK {
+		t.Fatalf("GET /v2/ through Wrap: %d", code)
+	}
+	resp, err := http.Get(r.URL() + "/v2/refused/manifests/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || n.Load()-before != 2 {
+		t.Fatalf("status %d after %d wrapped requests, want 503 after 2", resp.StatusCode, n.Load()-before)
 	}
 }
