@@ -37,6 +37,9 @@ trap cleanup EXIT
 
 log "cloning $commit into $tmp/mycompose"
 git clone -q --no-checkout "$here" "$tmp/mycompose"
+# A detached HEAD is on no branch the clone fetched: fetch it by name.
+git -C "$tmp/mycompose" cat-file -e "$commit^{commit}" 2>/dev/null ||
+  git -C "$tmp/mycompose" fetch -q "$here" "$commit"
 git -C "$tmp/mycompose" checkout -q --detach "$commit"
 cd "$tmp/mycompose"
 
