@@ -43,7 +43,7 @@ peers:
 unit:
 	$(GO) test -count=1 ./project/... ./loader/... ./convergence/ ./convergence/fakeengine/ ./convergence/enginetest/ ./convergence/swarm/ ./convergence/watch/ ./cmd/cli/...
 
-e2e: images swarm-node tmux
+e2e: images swarm-node tmux engine-node
 	$(GO) test -count=1 -timeout 30m ./cmd/mycompose/
 
 vet:
