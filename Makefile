@@ -1,23 +1,32 @@
 # mycompose: build, test, demo, bench.
 GO ?= go
 BIN := bin/mycompose
+# Debian's Go tarball layout: found even when the shell's PATH lacks it.
+export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: build test unit e2e images peers tmux demo demo-down bench vet fmt clean fuzz engine-node
+.PHONY: build test unit e2e images swarm-node peers tmux engine-node demo demo-down bench vet fmt clean fuzz
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mycompose
 
+# Setup steps: each obtains what it needs only when missing (apt as root,
+# else a one-line message naming the command); see scripts/setup.sh.
 # The test images are built offline (no registry is reachable).
 images:
-	./scripts/test-images.sh
+	@./scripts/setup.sh images
+
+# The Swarm lab's node image (debootstrap, a few minutes once per machine).
+swarm-node:
+	@./scripts/setup.sh swarm-node
 
 # The live view's end-to-end tests read mycompose's frames in a tmux pane.
 tmux:
 	./scripts/tmux.sh
 
 # Everything: unit tests, loader fixtures, engine adapter and end-to-end
-# tests against the local Docker engine.
-test: images peers vet tmux engine-node
+# tests against the local Docker engine. A test that needs a tool or image
+# gets a setup target here, before vet.
+test: images swarm-node peers tmux engine-node vet
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The second engine's node image: Docker 26.1 (API 1.45) of Debian 13, by
@@ -34,7 +43,7 @@ peers:
 unit:
 	$(GO) test -count=1 ./project/... ./loader/... ./convergence/ ./convergence/fakeengine/ ./convergence/enginetest/ ./convergence/swarm/ ./convergence/watch/ ./cmd/cli/...
 
-e2e: images
+e2e: images swarm-node tmux engine-node
 	$(GO) test -count=1 -timeout 30m ./cmd/mycompose/
 
 vet:

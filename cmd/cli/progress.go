@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -297,6 +298,26 @@ type ttyProgress struct {
 	tr   render.Transfers // guarded by the view's lock (used in Update)
 }
 
+// unsizedTerminal fills in a size the terminal does not know: a pty that
+// nobody sized (script(1) or a CI runner without a terminal of its own)
+// reports 0x0, which would cut every line to nothing. COLUMNS and LINES
+// then say it, else 80x24.
+func unsizedTerminal(w, h int, getenv func(string) string) (int, int) {
+	fallback := func(key string, def int) int {
+		if n, err := strconv.Atoi(getenv(key)); err == nil && n > 0 {
+			return n
+		}
+		return def
+	}
+	if w <= 0 {
+		w = fallback("COLUMNS", 80)
+	}
+	if h <= 0 {
+		h = fallback("LINES", 24)
+	}
+	return w, h
+}
+
 func newTTYProgress(f *os.File, color bool, spec viewSpec) *ttyProgress {
 	size := func() (int, int, error) { return 0, 0, errors.New("not a terminal") }
 	if c, err := console.ConsoleFromFile(f); err == nil {
@@ -305,7 +326,8 @@ func newTTYProgress(f *os.File, color bool, spec viewSpec) *ttyProgress {
 			if err != nil {
 				return 0, 0, err
 			}
-			return int(ws.Width), int(ws.Height), nil
+			w, h := unsizedTerminal(int(ws.Width), int(ws.Height), os.Getenv)
+			return w, h, nil
 		}
 	}
 	p := &ttyProgress{view: render.NewTTY(f, size, color, spec.action)}

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 
 func runMain(m *testing.M) int {
 	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: the Docker engine does not answer (%v): %s\nstart dockerd, or run .ci/run\n", err, out)
+		fmt.Fprintf(os.Stderr, "e2e: the Docker engine does not answer (%v): %s\nstart dockerd (.ci/run starts one)\n", err, out)
 		return 1
 	}
 	if err := exec.Command("docker", "image", "inspect", testImage).Run(); err != nil {

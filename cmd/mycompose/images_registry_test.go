@@ -1,10 +1,11 @@
 package main
 
-// End-to-end tests of pulling and pushing against real registries: Debian's
-// docker-registry (the reference registry) on loopback ports, started per
-// test by scripts/registry.sh. The engine treats 127.0.0.0/8 registries as
-// insecure (plain HTTP) by default, and sends basic-auth credentials to them
-// without TLS, so no certificate is needed. Nothing leaves the machine.
+// End-to-end tests of pulling and pushing against real registries: the
+// reference registry (CNCF Distribution) run in the test process on a
+// loopback port by internal/testregistry, one or more per test. The engine
+// treats 127.0.0.0/8 registries as insecure (plain HTTP) by default, and
+// sends basic-auth credentials to them without TLS, so no certificate is
+// needed. Nothing leaves the machine.
 
 import (
 	"crypto/rand"
@@ -20,34 +21,19 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mycompose/mycompose/internal/testregistry"
 )
 
-// startRegistry starts a registry (auth "user:password" protects it) and
-// stops it at cleanup. A missing docker-registry fails: .ci/run installs it.
+// startRegistry starts a registry in the test process (auth
+// "user:password" protects it) and, at cleanup, stops it and removes the
+// images tagged under it.
 func startRegistry(t *testing.T, auth string) string {
 	t.Helper()
-	if _, err := exec.LookPath("docker-registry"); err != nil {
-		t.Fatal("pull/push tests need Debian's docker-registry package (the reference registry): apt-get install -y docker-registry apache2-utils (.ci/run installs them)")
-	}
-	dir := filepath.Join(t.TempDir(), "registry")
-	args := []string{"start", dir}
-	if auth != "" {
-		args = append(args, "--auth", auth)
-	}
-	out, err := exec.Command("../../scripts/registry.sh", args...).Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("scripts/registry.sh start: %v: %s", err, msg)
-	}
-	addr := strings.TrimSpace(string(out))
-	t.Cleanup(func() {
-		exec.Command("../../scripts/registry.sh", "stop", dir).Run()
-		removeImages(t, addr)
-	})
-	return addr
+	user, password, _ := strings.Cut(auth, ":")
+	reg := testregistry.Start(t, testregistry.Options{User: user, Password: password}).Addr
+	t.Cleanup(func() { removeImages(t, reg) })
+	return reg
 }
 
 // built lists the IDs of the images each test built, for cleanup.

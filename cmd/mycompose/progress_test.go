@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -60,11 +61,14 @@ func TestProgressLiveViewOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	screen := string(raw)
-	if !strings.Contains(screen, "\x1b[2K") || !strings.Contains(screen, "A\x1b[2K") {
+	// Redrawn in place: the cursor moves up over the frame and lines are
+	// cleared before they are written again.
+	if !strings.Contains(screen, "\x1b[2K") || !regexp.MustCompile(`\x1b\[[0-9]+A`).MatchString(screen) {
 		t.Errorf("no in-place redraw in the terminal output: %q", screen)
 	}
 	for _, s := range []string{"db-1", "web-1", "worker-1"} {
-		if !strings.Contains(screen, "✔ Container "+h.project+"-"+s+"  Started") {
+		// Names are padded to the longest one in the frame.
+		if !regexp.MustCompile(`✔ Container ` + regexp.QuoteMeta(h.project+"-"+s) + ` +Started`).MatchString(screen) {
 			t.Errorf("final frame lacks %s started", s)
 		}
 	}

@@ -2,8 +2,9 @@ package main
 
 // End-to-end tests of --swarm against a 3-node Swarm lab of nested dockerd
 // containers (scripts/swarm-lab.sh). The lab gets a unique name and is torn
-// down even when the test fails. The node image is built by .ci/run
-// (scripts/swarm-lab.sh image); without it the test is skipped.
+// down even when the test fails. The node image is built by `make test`
+// (scripts/setup.sh swarm-node); without it the test fails in CI and is
+// skipped elsewhere.
 
 import (
 	"crypto/rand"
@@ -30,9 +31,9 @@ func startLab(t *testing.T) *lab {
 	if exec.Command("docker", "image", "inspect", "mycompose-test/swarm-node").Run() != nil {
 		// CI builds the image first, so there a missing image is a failure.
 		if os.Getenv("CI") != "" {
-			t.Fatal("no mycompose-test/swarm-node image: .ci/run should have built it with scripts/swarm-lab.sh image")
+			t.Fatal("no mycompose-test/swarm-node image: make test builds it (scripts/setup.sh swarm-node)")
 		}
-		t.Skip("no mycompose-test/swarm-node image: run scripts/swarm-lab.sh image (.ci/run does)")
+		t.Skip("no mycompose-test/swarm-node image: run make swarm-node (make test does)")
 	}
 	suffix := make([]byte, 3)
 	rand.Read(suffix)

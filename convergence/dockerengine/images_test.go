@@ -13,35 +13,16 @@ import (
 	"testing"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/internal/testregistry"
 	"github.com/mycompose/mycompose/project"
 )
 
-// startRegistry starts a reference registry on a free loopback port with
-// scripts/registry.sh (auth "user:password" protects it) and stops it at
-// cleanup. A missing docker-registry fails the test: .ci/run installs it.
+// startRegistry starts a reference registry in the test process on a
+// loopback port (auth "user:password" protects it) and stops it at cleanup.
 func startRegistry(t *testing.T, auth string) string {
 	t.Helper()
-	if _, err := exec.LookPath("docker-registry"); err != nil {
-		t.Fatal("pull/push tests need Debian's docker-registry package (the reference registry): apt-get install -y docker-registry apache2-utils (.ci/run installs them)")
-	}
-	dir := filepath.Join(t.TempDir(), "registry")
-	args := []string{"start", dir}
-	if auth != "" {
-		args = append(args, "--auth", auth)
-	}
-	out, err := exec.Command("../../scripts/registry.sh", args...).Output()
-	if err != nil {
-		t.Fatalf("scripts/registry.sh start: %v: %s", err, stderrOf(err))
-	}
-	t.Cleanup(func() { _ = exec.Command("../../scripts/registry.sh", "stop", dir).Run() })
-	return strings.TrimSpace(string(out))
-}
-
-func stderrOf(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(ee.Stderr)
-	}
-	return ""
+	user, password, _ := strings.Cut(auth, ":")
+	return testregistry.Start(t, testregistry.Options{User: user, Password: password}).Addr
 }
 
 // buildUnique builds an image with a layer of its own (so that removing it
