@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -131,6 +132,9 @@ func sshAsJSON(b *types.BuildConfig) *types.BuildConfig {
 		}
 		c.SSH[i] = k
 	}
+	// compose-go builds the list from a map: sort it so that config prints
+	// the same thing every time.
+	sort.Slice(c.SSH, func(i, j int) bool { return c.SSH[i].ID < c.SSH[j].ID })
 	return &c
 }
 
