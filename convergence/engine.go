@@ -131,6 +131,11 @@ type Mutator interface {
 	// CopyToContainer extracts a tar stream into a container's filesystem at
 	// dstDir (secrets and configs are written this way before start).
 	CopyToContainer(ctx context.Context, id, dstDir string, tarStream io.Reader) error
+	// DeliversFiles reports whether CreateContainer delivers the spec's
+	// secrets and configs itself (a local Docker engine bind-mounts them
+	// read-only from a private tmpfs directory, so they never enter the
+	// writable layer); when false the executor copies them in before start.
+	DeliversFiles() bool
 }
 
 // Lifecycle starts and stops containers.

@@ -11,15 +11,6 @@ import (
 	"github.com/mycompose/mycompose/project"
 )
 
-// FileDeliverer is implemented by engines that deliver a container's
-// secrets and configs (ContainerSpec.Files) themselves when they create it:
-// the Docker adapter on a local engine bind-mounts them read-only from a
-// private tmpfs directory of the host, so they never enter the container's
-// writable layer.
-type FileDeliverer interface {
-	DeliversFiles() bool
-}
-
 // writeFiles copies a container's secrets and configs into it with their
 // owner and mode, in one tar stream built in memory, when the engine does
 // not deliver them itself (a remote engine). It runs after create and
@@ -29,7 +20,7 @@ func (r *applyRun) writeFiles(a *Action, id string, files []project.ContainerFil
 	if len(files) == 0 {
 		return nil
 	}
-	if d, ok := r.x.Engine.(FileDeliverer); ok && d.DeliversFiles() {
+	if r.x.Engine.DeliversFiles() {
 		return nil
 	}
 	stream, err := filesTar(files)

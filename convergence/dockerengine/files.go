@@ -16,8 +16,6 @@ const sweepAge = time.Minute
 // so that the executor must not copy them in.
 func (e *Engine) DeliversFiles() bool { return e.files != nil }
 
-var _ convergence.FileDeliverer = (*Engine)(nil)
-
 // withFiles turns the spec's secrets and configs into read-only bind mounts
 // of files written to the host store. It returns the spec to create and
 // the store directory (to remove if the create fails), or the spec

@@ -243,6 +243,10 @@ func (e *Engine) StatContainerPath(_ context.Context, id, p string) (convergence
 	return convergence.PathStat{Name: path.Base(p), Size: int64(len(data)), Mode: 0o644}, nil
 }
 
+// DeliversFiles is false: the fake has no host directory to bind-mount, so
+// the executor copies secrets and configs in, as for a remote engine.
+func (e *Engine) DeliversFiles() bool { return false }
+
 // CopyToContainer implements convergence.Runtime: regular files of the tar
 // stream land in the fake's files under dstDir.
 func (e *Engine) CopyToContainer(_ context.Context, id, dstDir string, tarStream io.Reader) error {
