@@ -39,7 +39,8 @@ func newExecCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.StringVarP(&o.Workdir, "workdir", "w", "", "path to workdir directory for this command")
 	f.IntVar(&o.Index, "index", 0, "index of the container if the service has multiple replicas (default 1)")
 	f.BoolVar(&o.Privileged, "privileged", false, "give extended privileges to the process")
-	f.BoolVarP(&o.NoTty, "no-TTY", "T", false, "disable pseudo-TTY allocation (default: a TTY when stdin is a terminal)")
+	f.BoolVarP(&o.NoTty, "no-TTY", "T", false, "disable pseudo-TTY allocation (default: a TTY when stdin is a terminal); also --no-tty")
+	acceptNoTTYSpellings(cmd)
 	f.BoolVarP(&o.Interactive, "interactive", "i", true, "keep stdin open")
 	return cmd
 }

@@ -22,6 +22,9 @@ type psOptions struct {
 	Services bool
 	Format   string
 	Status   []string
+	// Filter holds --filter KEY=VALUE; Compose supports status only.
+	Filter  []string
+	NoTrunc bool
 }
 
 var containerStates = []string{"created", "restarting", "running", "removing", "paused", "exited", "dead"}
@@ -41,10 +44,19 @@ func newPsCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.Services, "services", false, "display services")
 	f.StringVar(&o.Format, "format", "table", "format the output: table or json")
 	f.StringArrayVar(&o.Status, "status", nil, "filter by status: "+strings.Join(containerStates, ", "))
+	f.StringArrayVar(&o.Filter, "filter", nil, "filter services by a property: status=STATE (repeatable)")
+	f.BoolVar(&o.NoTrunc, "no-trunc", false, "don't truncate the output")
 	return cmd
 }
 
 func (o *psOptions) validate() error {
+	for _, f := range o.Filter {
+		key, value, ok := strings.Cut(f, "=")
+		if !ok || key != "status" {
+			return usageError{fmt.Errorf("invalid --filter %q: use status=STATE", f)}
+		}
+		o.Status = append(o.Status, value)
+	}
 	if o.Format != "table" && o.Format != "json" {
 		if _, err := template.New("format").Parse(o.Format); err != nil {
 			return usageError{fmt.Errorf("invalid --format %q: use table, json or a Go template such as '{{.Name}}': %v", o.Format, err)}
@@ -98,7 +110,7 @@ func runPs(ctx context.Context, deps *Deps, g *globalOptions, o *psOptions, args
 	case o.Format == "json":
 		return printPsJSON(deps.Stdout, name, shown)
 	case o.Format == "table":
-		printPsTable(deps.Stdout, shown)
+		printPsTable(deps.Stdout, shown, o.NoTrunc)
 	default:
 		return printPsTemplate(deps.Stdout, o.Format, name, shown)
 	}
@@ -138,11 +150,15 @@ func serviceNames(cs []convergence.Container) []string {
 	return out
 }
 
-func printPsTable(w io.Writer, cs []convergence.Container) {
+func printPsTable(w io.Writer, cs []convergence.Container, noTrunc bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%q\t%s\t%s\t%s\t%s\n", c.Name, c.Image, truncate(c.Command, 20),
+		command := truncate(c.Command, 20)
+		if noTrunc {
+			command = c.Command
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%q\t%s\t%s\t%s\t%s\n", c.Name, c.Image, command,
 			c.Service, ago(c.Created), c.Status, formatPorts(c.Ports))
 	}
 	tw.Flush()

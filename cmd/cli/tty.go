@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"github.com/containerd/console"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mycompose/mycompose/convergence"
 )
@@ -89,4 +91,15 @@ func (t *terminal) restore() {
 	signal.Stop(t.winch)
 	close(t.closed)
 	t.c.Reset()
+}
+
+// acceptNoTTYSpellings lets --no-tty stand for --no-TTY, as Docker Compose's
+// run and exec accept both.
+func acceptNoTTYSpellings(cmd *cobra.Command) {
+	cmd.Flags().SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "no-tty" {
+			name = "no-TTY"
+		}
+		return pflag.NormalizedName(name)
+	})
 }

@@ -180,3 +180,29 @@ func TestParallelFlag(t *testing.T) {
 	h.ok("--parallel", "1", "up", "-d")
 	h.want("app-1 running", "other-1 running")
 }
+
+// TestPsFilterNoTruncAndNoTty: ps --filter status=, ps --no-trunc, and the
+// --no-tty spelling of run and exec.
+func TestPsFilterNoTruncAndNoTty(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	h.ok("up", "-d")
+	h.ok("stop", "other")
+	if got := strings.TrimSpace(h.ok("ps", "--filter", "status=exited", "--services").stdout); got != "other" {
+		t.Fatalf("ps --filter status=exited: %q, want other", got)
+	}
+	h.fails(`invalid --filter "name=x": use status=STATE`, "ps", "--filter", "name=x")
+	full := h.ok("ps", "--no-trunc", "app").stdout
+	if !strings.Contains(full, "while true; do echo tick") {
+		t.Fatalf("ps --no-trunc cut the command:\n%s", full)
+	}
+	if short := h.ok("ps", "app").stdout; strings.Contains(short, "while true; do echo tick") {
+		t.Fatalf("ps without --no-trunc shows the whole command:\n%s", short)
+	}
+	eventually(t, 10*time.Second, "exec --no-tty reading the marker", func() bool {
+		r := h.run("exec", "--no-tty", "app", "cat", "/marker")
+		return r.code == 0 && strings.TrimSpace(r.stdout) == "exported"
+	})
+	if got := strings.TrimSpace(h.ok("run", "--rm", "--no-tty", "other", "echo", "one-off").stdout); got != "one-off" {
+		t.Fatalf("run --no-tty: %q", got)
+	}
+}
