@@ -21,6 +21,9 @@ type DownOptions struct {
 	RemoveOrphans bool
 	RemoveVolumes bool
 	Timeout       *time.Duration
+	// Only names the services `down SERVICE...` removes; nil: all. The
+	// project's networks and volumes go only once nothing else uses them.
+	Only []string
 }
 
 // PlanDown computes the removal of a project from observed state alone:
@@ -36,8 +39,15 @@ func PlanDown(obs Observed, opts DownOptions) *Plan {
 	byService := map[string][]int{}
 	dependents := map[string][]string{} // service -> services that depend on it
 	var orphans []string
+	only := map[string]bool{}
+	for _, s := range opts.Only {
+		only[s] = true
+	}
 	for _, c := range sortedContainers(obs.Containers) {
 		svc := c.Service
+		if len(only) > 0 && !only[svc] {
+			continue
+		}
 		if opts.Services != nil && !known[svc] && !opts.RemoveOrphans {
 			if !c.OneOff {
 				orphans = append(orphans, c.Name)
@@ -71,7 +81,11 @@ func PlanDown(obs Observed, opts DownOptions) *Plan {
 	}
 	planNetworkRemovals(plan, obs, opts, removing, containerActions)
 	if opts.RemoveVolumes {
+		kept := volumesKept(obs, opts, removing)
 		for _, v := range sortedVolumes(obs.Volumes) {
+			if kept[v.Name] {
+				continue
+			}
 			plan.Actions = append(plan.Actions, Action{Kind: RemoveVolume, Name: v.Name, Reason: "down --volumes",
 				After: containerActions})
 		}
@@ -96,6 +110,9 @@ func planNetworkRemovals(plan *Plan, obs Observed, opts DownOptions, removing ma
 				users = append(users, shortID(id))
 			}
 		}
+		if len(users) > 0 && len(opts.Only) > 0 {
+			continue // down SERVICE...: the rest of the project still uses it
+		}
 		if len(users) > 0 {
 			plan.Warnings = append(plan.Warnings, fmt.Sprintf(
 				"network %q is not removed: it is still in use by container(s) %s that this command does not remove",
@@ -104,6 +121,35 @@ func planNetworkRemovals(plan *Plan, obs Observed, opts DownOptions, removing ma
 		}
 		plan.Actions = append(plan.Actions, Action{Kind: RemoveNetwork, Name: n.Name, NetworkID: n.ID, Reason: "down", After: after})
 	}
+}
+
+// volumesKept are, for `down SERVICE... -v`, the volumes that a container
+// the command does not remove still mounts, or that none of the removed
+// ones mounts: only the named services' volumes go.
+func volumesKept(obs Observed, opts DownOptions, removing map[string]bool) map[string]bool {
+	if len(opts.Only) == 0 {
+		return nil
+	}
+	used, usedElsewhere := map[string]bool{}, map[string]bool{}
+	for _, c := range obs.Containers {
+		for _, m := range c.Mounts {
+			if m.Type != "volume" || m.Name == "" {
+				continue
+			}
+			if removing[c.ID] {
+				used[m.Name] = true
+			} else {
+				usedElsewhere[m.Name] = true
+			}
+		}
+	}
+	kept := map[string]bool{}
+	for _, v := range obs.Volumes {
+		if !used[v.Name] || usedElsewhere[v.Name] {
+			kept[v.Name] = true
+		}
+	}
+	return kept
 }
 
 // PlanImageRemovals adds down --rmi's image removals to a down plan, after

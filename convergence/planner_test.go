@@ -416,3 +416,26 @@ create container p-web-run-1 (one-off) create after [create network p_default]`}
 		t.Errorf("missing image: %v", err)
 	}
 }
+
+// TestPlanDownServices: down SERVICE... removes those services' containers
+// only; a network or volume the rest of the project still uses stays,
+// silently, and -v removes only the volumes of the removed containers.
+func TestPlanDownServices(t *testing.T) {
+	web, db, cache := running("web", 1), running("db", 1), running("cache", 1)
+	web.Mounts = []ContainerMount{{Type: "volume", Name: "p_shared"}, {Type: "volume", Name: "p_webdata"}}
+	db.Mounts = []ContainerMount{{Type: "volume", Name: "p_shared"}}
+	obs := observed(web, db, cache)
+	obs.Networks[0].Containers = []string{web.ID, db.ID, cache.ID}
+	obs.Volumes = []Volume{{Name: "p_shared"}, {Name: "p_unused"}, {Name: "p_webdata"}}
+
+	plan := planDown(obs, DownOptions{Services: []string{"cache", "db", "web"}, Only: []string{"web"}, RemoveVolumes: true})
+	want := `remove container p-web-1 (down)
+remove volume p_webdata (down --volumes) after [remove container p-web-1]`
+	if got := strings.TrimSpace(plan.String()); got != want {
+		t.Errorf("down -v web:\n%s\nwant:\n%s", got, want)
+	}
+	obs.Networks[0].Containers = []string{web.ID}
+	if got := planDown(obs, DownOptions{Only: []string{"web"}}).String(); !strings.Contains(got, "remove network p_default") {
+		t.Errorf("down web, the last user of the network, keeps it:\n%s", got)
+	}
+}

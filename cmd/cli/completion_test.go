@@ -97,7 +97,7 @@ func TestCompleteWithoutProjectOffersNothing(t *testing.T) {
 func TestServiceArgsOfEveryCommand(t *testing.T) {
 	want := map[string]serviceArgs{
 		"up": manyServices, "ps": manyServices, "wait": manyServices, "exec": firstService,
-		"run": firstService, "port": firstService, "scale": serviceScales, "down": noServices,
+		"run": firstService, "port": firstService, "scale": serviceScales, "down": manyServices,
 		"cp": noServices, "ls": noServices, "version": noServices, "config": manyServices,
 		"attach": firstService, "export": firstService, "commit": firstService, "stats": manyServices, "volumes": manyServices,
 	}

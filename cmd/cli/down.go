@@ -20,12 +20,11 @@ type downOptions struct {
 func newDownCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	o := &downOptions{}
 	cmd := &cobra.Command{
-		Use:   "down [OPTIONS]",
-		Short: "Stop and remove containers and networks (and, with -v, volumes)",
-		Args:  cobra.NoArgs,
+		Use:   "down [OPTIONS] [SERVICE...]",
+		Short: "Stop and remove containers and networks (and, with -v, volumes); of the named services only, when given",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.timeoutSet = cmd.Flags().Changed("timeout")
-			return runDown(cmd.Context(), deps, g, o)
+			return runDown(cmd.Context(), deps, g, o, args)
 		},
 	}
 	f := cmd.Flags()
@@ -36,7 +35,7 @@ func newDownCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions) error {
+func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions, services []string) error {
 	if g.Swarm {
 		return runSwarmDown(ctx, deps, g)
 	}
@@ -51,8 +50,14 @@ func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions) 
 		RemoveOrphans: o.RemoveOrphans || envBool(deps.Environ, "COMPOSE_REMOVE_ORPHANS"),
 		RemoveVolumes: o.Volumes,
 		Timeout:       timeoutOption(o.timeoutSet, o.Timeout),
+		Only:          services,
 	}
 	if p != nil {
+		for _, s := range services {
+			if _, ok := p.Service(s); !ok {
+				return unknownService(p, s)
+			}
+		}
 		opts.Services = append(p.ServiceNames(), p.DisabledServices...)
 		for _, n := range p.Networks {
 			if !n.External {

@@ -74,7 +74,7 @@ func runWait(ctx context.Context, deps *Deps, g *globalOptions, o *waitOptions, 
 		case <-ctx.Done():
 		}
 		if ctx.Err() == nil {
-			return runDown(ctx, deps, g, &downOptions{})
+			return runDown(ctx, deps, g, &downOptions{}, nil)
 		}
 	}
 	wg.Wait()

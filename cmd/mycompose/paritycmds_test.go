@@ -206,3 +206,23 @@ func TestPsFilterNoTruncAndNoTty(t *testing.T) {
 		t.Fatalf("run --no-tty: %q", got)
 	}
 }
+
+// TestDownServices: down SERVICE -v removes that service's containers and
+// volumes only; the rest of the project keeps running on its network.
+func TestDownServices(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	h.ok("up", "-d")
+	h.ok("down", "-v", "app")
+	h.want("other-1 running")
+	if got := strings.Join(h.volumes(), ","); got != h.project+"_logs" {
+		t.Fatalf("volumes after down -v app: %s, want only %s_logs", got, h.project)
+	}
+	if got := strings.Join(h.networks(), ","); got != h.project+"_default" {
+		t.Fatalf("networks after down app: %s", got)
+	}
+	h.fails(`no such service: "nope"`, "down", "nope")
+	h.ok("down", "-v")
+	if len(h.names()) != 0 || len(h.volumes()) != 0 || len(h.networks()) != 0 {
+		t.Fatalf("down -v left %v %v %v", h.names(), h.volumes(), h.networks())
+	}
+}
