@@ -70,7 +70,8 @@ func TestCompleteServices(t *testing.T) {
 		{[]string{"up", "--exit-code-from", ""}, "db,debug,web"},
 		{[]string{"wait", "db", ""}, "debug,web"},
 		{[]string{"-f", filepath.Join(dir, "compose.yaml"), "stop", "d"}, "db,debug"},
-		{[]string{"down", ""}, ""},
+		{[]string{"down", ""}, "db,debug,web"},
+		{[]string{"version", ""}, ""},
 	}
 	for _, c := range cases {
 		if got := strings.Join(completions(t, dir, c.args...), ","); got != c.want {
