@@ -27,6 +27,12 @@ type runOptions struct {
 	Volumes       []string
 	Publish       []string
 	Labels        []string
+	CapAdd        []string
+	CapDrop       []string
+	Build         bool
+	Pull          string
+	QuietPull     bool
+	Quiet         bool
 	entrypointSet bool
 }
 
@@ -50,7 +56,7 @@ func newRunCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVarP(&o.NoTty, "no-TTY", "T", false, "disable pseudo-TTY allocation (default: a TTY when stdin is a terminal); also --no-tty")
 	acceptNoTTYSpellings(cmd)
 	f.BoolVarP(&o.Interactive, "interactive", "i", true, "keep stdin open")
-	f.BoolVar(&o.ServicePorts, "service-ports", false, "run the command with the service's ports published")
+	f.BoolVarP(&o.ServicePorts, "service-ports", "P", false, "run the command with the service's ports published")
 	f.BoolVar(&o.UseAliases, "use-aliases", false, "use the service's network aliases in the networks the container joins")
 	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "remove containers for services not defined in the compose file")
 	f.StringVar(&o.Name, "name", "", "assign a name to the container")
@@ -61,6 +67,12 @@ func newRunCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount a volume (SOURCE:TARGET[:ro])")
 	f.StringArrayVarP(&o.Publish, "publish", "p", nil, "publish a container's port to the host ([[IP:]HOST:]CONTAINER[/PROTO])")
 	f.StringArrayVarP(&o.Labels, "label", "l", nil, "add or override a label (KEY=VALUE)")
+	f.StringArrayVar(&o.CapAdd, "cap-add", nil, "add Linux capabilities (repeatable)")
+	f.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop Linux capabilities (repeatable)")
+	f.BoolVar(&o.Build, "build", false, "build the image before starting the container")
+	f.StringVar(&o.Pull, "pull", "policy", `pull the image before running: "always", "missing", "never", or "policy" (the service's pull_policy)`)
+	f.BoolVar(&o.QuietPull, "quiet-pull", false, "pull without printing progress information")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "don't print anything to standard output but the container's")
 	return cmd
 }
 
@@ -77,11 +89,17 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	if !ok {
 		return unknownService(p, args[0])
 	}
+	policy, err := pullPolicyFlag(o.Pull)
+	if err != nil {
+		return err
+	}
 	tty := !o.NoTty && !o.Detach && isTerminal(deps.Stdin)
 	spec, err := oneOffSpec(p, svc, o, args[1:], newSlug(), deps.Environ, tty)
 	if err != nil {
 		return err
 	}
+	spec.Spec.CapAdd = append(append([]string(nil), spec.Spec.CapAdd...), o.CapAdd...)
+	spec.Spec.CapDrop = append(append([]string(nil), spec.Spec.CapDrop...), o.CapDrop...)
 	spec.OneOff = &convergence.OneOffOptions{Interactive: o.Interactive && !o.Detach, AutoRemove: o.Rm && o.Detach}
 	eng, err := g.connect(ctx, deps)
 	if err != nil {
@@ -90,8 +108,10 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	defer eng.Close()
 	warnOneOffSocketMount(deps.Stderr, spec.Spec.Mounts, eng.Endpoint())
 	req := convergence.Request{Op: convergence.OpRun, Project: p,
-		Up:     convergence.UpOptions{RemoveOrphans: o.RemoveOrphans, IgnoreOrphans: !o.RemoveOrphans},
-		OneOff: &convergence.OneOff{Service: svc.Name, Create: spec, Deps: !o.NoDeps, UseAliases: o.UseAliases, Start: o.Detach}}
+		Up:         convergence.UpOptions{RemoveOrphans: o.RemoveOrphans, IgnoreOrphans: !o.RemoveOrphans},
+		OneOff:     &convergence.OneOff{Service: svc.Name, Create: spec, Deps: !o.NoDeps, UseAliases: o.UseAliases, Start: o.Detach},
+		PullPolicy: policy, Quiet: o.QuietPull || o.Quiet,
+		Build: convergence.BuildOptions{Force: o.Build}}
 	// The one-off's own progress is its output, attached below.
 	quiet := func(e convergence.Event) bool { return e.Name == spec.Name }
 	res, err := g.runPipeline(ctx, deps, eng, req, quiet)
@@ -99,7 +119,9 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 		return err
 	}
 	if o.Detach {
-		fmt.Fprintln(deps.Stdout, spec.Name)
+		if !o.Quiet {
+			fmt.Fprintln(deps.Stdout, spec.Name)
+		}
 		return nil
 	}
 	return attachOneOff(ctx, deps, eng, res.OneOffID, o, tty)

@@ -226,3 +226,22 @@ func TestDownServices(t *testing.T) {
 		t.Fatalf("down -v left %v %v %v", h.names(), h.volumes(), h.networks())
 	}
 }
+
+// TestRunFlags: run's --cap-add, --cap-drop, -q and --pull.
+func TestRunFlags(t *testing.T) {
+	h := newHarness(t, "paritycmds")
+	r := h.ok("run", "-d", "-q", "--pull", "never", "--cap-add", "SYS_TIME", "--cap-drop", "CHOWN", "other")
+	if r.stdout != "" {
+		t.Fatalf("run -d -q printed %q", r.stdout)
+	}
+	offs := h.oneOffs()
+	if len(offs) != 1 {
+		t.Fatalf("one-offs: %+v", offs)
+	}
+	var caps struct{ CapAdd, CapDrop []string }
+	inspectJSON(t, offs[0].Name, ".HostConfig", &caps)
+	if !contains(caps.CapAdd, "SYS_TIME") || !contains(caps.CapDrop, "CHOWN") {
+		t.Fatalf("one-off caps %+v", caps)
+	}
+	h.fails(`invalid --pull`, "run", "--pull", "sometimes", "other", "true")
+}
