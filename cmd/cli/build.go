@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,10 @@ type buildOptions struct {
 	NoCache bool
 	Pull    bool
 	Quiet   bool
+	// BuildArgs are --build-arg KEY=VALUE (KEY alone: this process's value).
+	BuildArgs        []string
+	Push             bool
+	WithDependencies bool
 }
 
 func newBuildCommand(deps *Deps, g *globalOptions) *cobra.Command {
@@ -32,6 +37,9 @@ func newBuildCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the build cache")
 	f.BoolVar(&o.Pull, "pull", false, "always try to pull a newer version of the base images")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing but errors")
+	f.StringArrayVar(&o.BuildArgs, "build-arg", nil, "set a build-time variable (KEY=VALUE, or KEY to pass this process's value; repeatable)")
+	f.BoolVar(&o.Push, "push", false, "push the images once built")
+	f.BoolVar(&o.WithDependencies, "with-dependencies", false, "also build the images of the services the named ones depend on")
 	return cmd
 }
 
@@ -48,11 +56,24 @@ func runBuild(ctx context.Context, deps *Deps, g *globalOptions, o *buildOptions
 	var services []string
 	if len(args) > 0 {
 		services = args
+		if o.WithDependencies {
+			services = p.WithDependencies(args)
+		}
+	}
+	args2, err := buildArgs(o.BuildArgs, deps.Environ)
+	if err != nil {
+		return err
 	}
 	for i := range p.Services {
 		if b := p.Services[i].Build; b != nil {
 			b.NoCache = b.NoCache || o.NoCache
 			b.Pull = b.Pull || o.Pull
+			for k, v := range args2 {
+				if b.Args == nil {
+					b.Args = map[string]string{}
+				}
+				b.Args[k] = v
+			}
 		}
 	}
 	eng, err := g.connect(ctx, deps)
@@ -60,8 +81,39 @@ func runBuild(ctx context.Context, deps *Deps, g *globalOptions, o *buildOptions
 		return err
 	}
 	defer eng.Close()
-	_, err = buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Services: services, Force: true}, o.Quiet)
-	return err
+	if _, err = buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Services: services, Force: true}, o.Quiet); err != nil || !o.Push {
+		return err
+	}
+	var built []string
+	for _, s := range p.Services {
+		if s.Build != nil && (services == nil || contains(services, s.Name)) {
+			built = append(built, s.Name)
+		}
+	}
+	if len(built) == 0 {
+		return nil
+	}
+	return runPush(ctx, deps, g, &pushOptions{Quiet: o.Quiet}, built)
+}
+
+// buildArgs parses --build-arg values: KEY=VALUE, or KEY for this
+// process's value (left out when unset, as the docker CLI does).
+func buildArgs(flags, environ []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range flags {
+		k, v, ok := strings.Cut(f, "=")
+		if k == "" {
+			return nil, usageError{fmt.Errorf("invalid --build-arg %q: use KEY=VALUE or KEY", f)}
+		}
+		if !ok {
+			var set bool
+			if v, set = lookupEnv(environ, k); !set {
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // buildImages builds the images PlanBuilds selects, independent ones in

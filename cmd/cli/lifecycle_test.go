@@ -327,3 +327,17 @@ func TestParallelFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildArgs(t *testing.T) {
+	got, err := buildArgs([]string{"A=1", "B", "C", "D=x=y"}, []string{"B=from-env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"A": "1", "B": "from-env", "D": "x=y"}
+	if len(got) != len(want) || got["A"] != "1" || got["B"] != "from-env" || got["D"] != "x=y" {
+		t.Errorf("buildArgs = %v, want %v (C unset is left out)", got, want)
+	}
+	if _, err := buildArgs([]string{"=v"}, nil); err == nil {
+		t.Error("--build-arg =v accepted")
+	}
+}

@@ -262,12 +262,18 @@ func (g *globalOptions) connect(ctx context.Context, deps *Deps) (Engine, error)
 }
 
 func envValue(environ []string, key string) string {
+	v, _ := lookupEnv(environ, key)
+	return v
+}
+
+// lookupEnv is os.LookupEnv on environ (the last KEY= wins).
+func lookupEnv(environ []string, key string) (string, bool) {
 	for i := len(environ) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
-			return v
+			return v, true
 		}
 	}
-	return ""
+	return "", false
 }
 
 func envBool(environ []string, key string) bool {

@@ -328,3 +328,27 @@ func TestPullFromAuthenticatedRegistry(t *testing.T) {
 		t.Errorf("pull through a credential helper:\n%s", r.stderr)
 	}
 }
+
+// TestBuildArgPushWithDependencies: build --build-arg reaches the
+// Dockerfile, --with-dependencies builds what the named service depends
+// on, and --push puts every image built in the registry.
+func TestBuildArgPushWithDependencies(t *testing.T) {
+	reg := startRegistry(t, "")
+	h := registryHarness(t, "buildpush", reg)
+	app, base := reg+"/mc/buildpush-app:1", reg+"/mc/buildpush-base:1"
+	h.ok("build", "--build-arg", "MSG=from-the-flag", "--with-dependencies", "--push", "app")
+	for _, ref := range []string{app, base} {
+		req, _ := http.NewRequest("GET", "http://"+reg+"/v2/"+strings.TrimPrefix(strings.SplitN(ref, ":1", 2)[0], reg+"/")+"/manifests/1", nil)
+		req.Header.Set("Accept", "application/vnd.docker.distribution.manifest.v2+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s not in the registry after build --push: %v %v", ref, resp, err)
+		}
+		resp.Body.Close()
+	}
+	out, err := exec.Command("docker", "run", "--rm", app, "cat", "/msg").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "from-the-flag" {
+		t.Fatalf("/msg in the built image = %q (%v), want the --build-arg value", out, err)
+	}
+	h.fails(`invalid --build-arg "=x"`, "build", "--build-arg", "=x")
+}
