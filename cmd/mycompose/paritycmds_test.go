@@ -240,7 +240,9 @@ func TestRunFlags(t *testing.T) {
 	}
 	var caps struct{ CapAdd, CapDrop []string }
 	inspectJSON(t, offs[0].Name, ".HostConfig", &caps)
-	if !contains(caps.CapAdd, "SYS_TIME") || !contains(caps.CapDrop, "CHOWN") {
+	// Newer engines store capabilities with their CAP_ prefix.
+	if !(contains(caps.CapAdd, "SYS_TIME") || contains(caps.CapAdd, "CAP_SYS_TIME")) ||
+		!(contains(caps.CapDrop, "CHOWN") || contains(caps.CapDrop, "CAP_CHOWN")) {
 		t.Fatalf("one-off caps %+v", caps)
 	}
 	h.fails(`invalid --pull`, "run", "--pull", "sometimes", "other", "true")
