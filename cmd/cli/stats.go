@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"text/template"
 	"time"
 
@@ -55,12 +53,9 @@ type statsEntry struct {
 }
 
 func runStats(ctx context.Context, deps *Deps, g *globalOptions, o *statsOptions, args []string) error {
-	var tmpl *template.Template
-	if o.Format != "table" && o.Format != "json" {
-		var err error
-		if tmpl, err = template.New("format").Parse(o.Format); err != nil {
-			return usageError{fmt.Errorf("invalid --format %q: use table, json or a Go template such as '{{.Name}}': %v", o.Format, err)}
-		}
+	tmpl, err := parseRowFormat(o.Format)
+	if err != nil {
+		return err
 	}
 	t, err := g.openTarget(ctx, deps, args)
 	if err != nil {
@@ -171,28 +166,8 @@ func binarySize(n uint64) string {
 }
 
 func printStats(w io.Writer, o *statsOptions, tmpl *template.Template, entries []statsEntry) error {
-	switch {
-	case o.Format == "json":
-		enc := json.NewEncoder(w)
-		for _, e := range entries {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-		}
-	case tmpl != nil:
-		for _, e := range entries {
-			if err := tmpl.Execute(w, e); err != nil {
-				return fmt.Errorf("--format: %w", err)
-			}
-			fmt.Fprintln(w)
-		}
-	default:
-		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-		fmt.Fprintln(tw, "CONTAINER ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tNET I/O\tBLOCK I/O\tPIDS")
-		for _, e := range entries {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Name, e.CPUPerc, e.MemUsage, e.MemPerc, e.NetIO, e.BlockIO, e.PIDs)
-		}
-		return tw.Flush()
-	}
-	return nil
+	return printRows(w, o.Format, tmpl, entries, "CONTAINER ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tNET I/O\tBLOCK I/O\tPIDS",
+		func(e statsEntry) string {
+			return strings.Join([]string{e.ID, e.Name, e.CPUPerc, e.MemUsage, e.MemPerc, e.NetIO, e.BlockIO, e.PIDs}, "\t")
+		})
 }

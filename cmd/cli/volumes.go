@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
-	"text/tabwriter"
 	"text/template"
 
 	"github.com/spf13/cobra"
@@ -42,12 +40,9 @@ type volumeEntry struct {
 }
 
 func runVolumes(ctx context.Context, deps *Deps, g *globalOptions, o *volumesOptions, args []string) error {
-	var tmpl *template.Template
-	if o.Format != "table" && o.Format != "json" {
-		var err error
-		if tmpl, err = template.New("format").Parse(o.Format); err != nil {
-			return usageError{fmt.Errorf("invalid --format %q: use table, json or a Go template such as '{{.Name}}': %v", o.Format, err)}
-		}
+	tmpl, err := parseRowFormat(o.Format)
+	if err != nil {
+		return err
 	}
 	t, err := g.openTarget(ctx, deps, args)
 	if err != nil {
@@ -90,32 +85,12 @@ func volumesOfServices(p *project.Project, services []string) map[string]bool {
 }
 
 func printVolumes(w io.Writer, o *volumesOptions, tmpl *template.Template, entries []volumeEntry) error {
-	switch {
-	case o.Quiet:
+	if o.Quiet {
 		for _, e := range entries {
 			fmt.Fprintln(w, e.Name)
 		}
-	case o.Format == "json":
-		enc := json.NewEncoder(w)
-		for _, e := range entries {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-		}
-	case tmpl != nil:
-		for _, e := range entries {
-			if err := tmpl.Execute(w, e); err != nil {
-				return fmt.Errorf("--format: %w", err)
-			}
-			fmt.Fprintln(w)
-		}
-	default:
-		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-		fmt.Fprintln(tw, "DRIVER\tVOLUME NAME")
-		for _, e := range entries {
-			fmt.Fprintf(tw, "%s\t%s\n", e.Driver, e.Name)
-		}
-		return tw.Flush()
+		return nil
 	}
-	return nil
+	return printRows(w, o.Format, tmpl, entries, "DRIVER\tVOLUME NAME",
+		func(e volumeEntry) string { return e.Driver + "\t" + e.Name })
 }
