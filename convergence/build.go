@@ -85,6 +85,8 @@ func ClassicUnsupported(b *project.Build) string {
 		return "additional_contexts"
 	case b.Privileged || len(b.Entitlements) > 0:
 		return "privileged/entitlements"
+	case len(b.NoCacheFilter) > 0 && !b.NoCache:
+		return "no_cache_filter"
 	case b.Remote != "" && !strings.HasPrefix(b.Remote, "http"):
 		return "context (git)"
 	}

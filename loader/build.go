@@ -20,7 +20,8 @@ func (c *converter) build(s types.ServiceConfig) *project.Build {
 	out := &project.Build{
 		DockerfileInline: b.DockerfileInline, Target: b.Target,
 		Labels: copyMap(b.Labels), NoCache: b.NoCache, Pull: b.Pull,
-		Tags: append([]string(nil), b.Tags...), Platforms: append([]string(nil), b.Platforms...),
+		NoCacheFilter: append([]string(nil), b.NoCacheFilter...),
+		Tags:          append([]string(nil), b.Tags...), Platforms: append([]string(nil), b.Platforms...),
 		CacheFrom: append([]string(nil), b.CacheFrom...), CacheTo: append([]string(nil), b.CacheTo...),
 		Network: b.Network, ShmSize: int64(b.ShmSize), Isolation: b.Isolation,
 		Privileged: b.Privileged, Entitlements: append([]string(nil), b.Entitlements...),

@@ -89,7 +89,7 @@ var serviceSpec = spec{
 		"tags": nil, "platforms": nil, "secrets": {"source": nil, "target": nil},
 		"ssh": nil, "cache_from": nil, "cache_to": nil, "additional_contexts": nil,
 		"network": nil, "shm_size": nil, "extra_hosts": nil, "isolation": nil,
-		"privileged": nil, "entitlements": nil, "ulimits": nil,
+		"privileged": nil, "entitlements": nil, "ulimits": nil, "no_cache_filter": nil,
 	},
 	"develop": developSpec,
 }

@@ -23,7 +23,6 @@ var pendingKeys = map[string]bool{
 	"networks.*.ipam.options.*":                                  true,
 	"services.*.annotations":                                     true,
 	"services.*.annotations.*":                                   true,
-	"services.*.build.no_cache_filter":                           true,
 	"services.*.build.provenance":                                true,
 	"services.*.build.sbom":                                      true,
 	"services.*.build.secrets.gid":                               true,

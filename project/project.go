@@ -111,7 +111,9 @@ type Build struct {
 	Target           string
 	Labels           map[string]string
 	NoCache          bool
-	Pull             bool // always try to pull a newer base image
+	// NoCacheFilter names the stages built without the cache (BuildKit).
+	NoCacheFilter []string
+	Pull          bool // always try to pull a newer base image
 
 	// Remote is a context URL (git or https) the builder fetches itself;
 	// Context is then empty.

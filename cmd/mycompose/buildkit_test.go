@@ -279,3 +279,29 @@ func TestBuildClassicFallback(t *testing.T) {
 		t.Error("a refused build left an image")
 	}
 }
+
+// TestBuildKitNoCacheFilter: the stages no_cache_filter names are rebuilt
+// on every build; the others come from the cache.
+func TestBuildKitNoCacheFilter(t *testing.T) {
+	h := newHarness(t, "nocachefilter")
+	img := h.project + "-app"
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", img).Run() })
+	read := func() (stamp, cached string) {
+		t.Helper()
+		out := docker(t, "run", "--rm", img, "cat", "/stamp", "/cached")
+		if len(out) != 64 {
+			t.Fatalf("stamp and cached = %q, want two 32-hex values", out)
+		}
+		return out[:32], out[32:]
+	}
+	h.ok("build")
+	stamp1, cached1 := read()
+	h.ok("build")
+	stamp2, cached2 := read()
+	if stamp1 == stamp2 {
+		t.Errorf("the stage in no_cache_filter came from the cache: %s twice", stamp1)
+	}
+	if cached1 != cached2 {
+		t.Errorf("a stage outside no_cache_filter was rebuilt: %s then %s", cached1, cached2)
+	}
+}

@@ -222,8 +222,12 @@ func frontendAttrs(req convergence.BuildRequest) map[string]string {
 	for k, v := range b.Labels {
 		attrs["label:"+k] = v
 	}
-	if b.NoCache {
+	switch {
+	case b.NoCache:
 		attrs["no-cache"] = ""
+	case len(b.NoCacheFilter) > 0:
+		// The Dockerfile frontend's stage list: only these skip the cache.
+		attrs["no-cache"] = strings.Join(b.NoCacheFilter, ",")
 	}
 	if b.Pull {
 		attrs["image-resolve-mode"] = "pull"

@@ -64,6 +64,10 @@ func TestFrontendAttrsAndCacheEntries(t *testing.T) {
 	if fmt.Sprint(attrs) != fmt.Sprint(want) {
 		t.Errorf("attrs:\n%v\nwant:\n%v", attrs, want)
 	}
+	filtered := frontendAttrs(convergence.BuildRequest{Build: &project.Build{NoCacheFilter: []string{"deps", "test"}}})
+	if got := filtered["no-cache"]; got != "deps,test" {
+		t.Errorf("no_cache_filter: no-cache = %q, want the stages", got)
+	}
 	for in, want := range map[string]string{
 		"myimage:cache":                   "registry map[ref:myimage:cache]",
 		"type=local,src=/tmp/c":           "local map[src:/tmp/c]",
