@@ -50,8 +50,10 @@ func PlanRun(p *project.Project, obs Observed, opts UpOptions, o OneOff) (*Plan,
 				}
 			}
 		}
-		pl.planOrphans()
 	}
+	// Containers of services the file no longer has are named (or, with
+	// --remove-orphans, removed) as up does, whatever the one-off needs.
+	pl.planOrphans()
 	imageID := obs.ImageIDs[svc.Container.Image]
 	if imageID == "" {
 		return nil, fmt.Errorf("service %q: image %q is not present on the engine: pull or build it, then run again", svc.Name, svc.Container.Image)

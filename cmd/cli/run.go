@@ -108,7 +108,9 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 	defer eng.Close()
 	warnOneOffSocketMount(deps.Stderr, spec.Spec.Mounts, eng.Endpoint())
 	req := convergence.Request{Op: convergence.OpRun, Project: p,
-		Up:         convergence.UpOptions{RemoveOrphans: o.RemoveOrphans, IgnoreOrphans: !o.RemoveOrphans},
+		// Orphans are named as up names them, unless COMPOSE_IGNORE_ORPHANS.
+		Up: convergence.UpOptions{RemoveOrphans: o.RemoveOrphans || envBool(deps.Environ, "COMPOSE_REMOVE_ORPHANS"),
+			IgnoreOrphans: envBool(deps.Environ, "COMPOSE_IGNORE_ORPHANS")},
 		OneOff:     &convergence.OneOff{Service: svc.Name, Create: spec, Deps: !o.NoDeps, UseAliases: o.UseAliases, Start: o.Detach},
 		PullPolicy: policy, Quiet: o.QuietPull || o.Quiet,
 		Build: convergence.BuildOptions{Force: o.Build}}

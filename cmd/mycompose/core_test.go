@@ -167,6 +167,11 @@ func TestOrphans(t *testing.T) {
 		t.Errorf("no orphan warning naming the container and the flag:\n%s", r.stderr)
 	}
 	h.want("app-1 running", "old-1 running")
+	// run names them too, as Docker Compose's does.
+	r = h.ok("-f", "compose.new.yaml", "run", "--rm", "app", "true")
+	if !strings.Contains(r.stderr, h.project+"-old-1") || !strings.Contains(r.stderr, "--remove-orphans") {
+		t.Errorf("run gave no orphan warning:\n%s", r.stderr)
+	}
 	h.ok("-f", "compose.new.yaml", "up", "-d", "--remove-orphans")
 	h.want("app-1 running")
 }
