@@ -31,6 +31,12 @@ type conditionWait struct {
 func (r *applyRun) waitConditions(a *Action) error {
 	for _, d := range a.Conditions {
 		if err := r.waitCondition(d); err != nil {
+			if !d.Required {
+				// depends_on required: false: Docker Compose warns and
+				// starts the dependent anyway.
+				r.emit(ObjectContainer, a.Name, StatusWarning, fmt.Sprintf("optional dependency %q: %v; starting anyway", d.Service, err))
+				continue
+			}
 			return fmt.Errorf("container %q: %w", a.Name, err)
 		}
 	}

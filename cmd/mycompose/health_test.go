@@ -78,3 +78,14 @@ func TestStartWait(t *testing.T) {
 		t.Errorf("api after start --wait: %s", s)
 	}
 }
+
+// TestOptionalDependencyNeverHealthy: with required: false, a dependency
+// that never becomes healthy is a warning and the dependent still starts.
+func TestOptionalDependencyNeverHealthy(t *testing.T) {
+	h := newHarness(t, "optionaldep")
+	r := h.ok("up", "-d")
+	if !strings.Contains(r.stderr, `optional dependency "db"`) {
+		t.Errorf("no warning about the optional dependency:\n%s", r.stderr)
+	}
+	h.want("db-1 running", "web-1 running")
+}
