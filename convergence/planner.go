@@ -330,6 +330,7 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 			why = append(why, "image changed")
 		}
 	}
+	why = append(why, volumesMismatch(svc, c)...)
 	if c.Networks != nil && svc.Container.NetworkMode == "" {
 		for _, att := range svc.Networks {
 			if _, ok := c.Networks[att.Name]; !ok {
@@ -340,6 +341,31 @@ func (pl *planner) obsolete(svc *project.Service, c Container, imageID string) s
 		}
 	}
 	return strings.Join(why, ", ")
+}
+
+// volumesMismatch names the named-volume mounts of c that are not the
+// engine volumes the file now asks for: an external volume's name: changed,
+// say, which leaves the service's own definition (and hash) the same.
+func volumesMismatch(svc *project.Service, c Container) []string {
+	if c.Mounts == nil {
+		return nil
+	}
+	have := map[string]string{}
+	for _, m := range c.Mounts {
+		if m.Type == project.MountVolume {
+			have[m.Destination] = m.Name
+		}
+	}
+	var why []string
+	for _, m := range svc.Container.Mounts {
+		if m.Type != project.MountVolume || m.Source == "" {
+			continue
+		}
+		if got, ok := have[m.Target]; ok && got != m.Source {
+			why = append(why, fmt.Sprintf("volume at %s is %s, the file wants %s", m.Target, got, m.Source))
+		}
+	}
+	return why
 }
 
 // dedupe resolves replicas that share a number, which only an interrupted

@@ -439,3 +439,21 @@ remove volume p_webdata (down --volumes) after [remove container p-web-1]`
 		t.Errorf("down web, the last user of the network, keeps it:\n%s", got)
 	}
 }
+
+func TestVolumesMismatch(t *testing.T) {
+	svc := &project.Service{Name: "web", Container: project.ContainerSpec{Mounts: []project.Mount{
+		{Type: project.MountVolume, Source: "p_new", Target: "/data"},
+		{Type: project.MountVolume, Target: "/anon"},
+	}}}
+	c := Container{Mounts: []ContainerMount{
+		{Type: "volume", Name: "p_old", Destination: "/data"},
+		{Type: "volume", Name: "3f2a", Destination: "/anon"},
+	}}
+	if got := strings.Join(volumesMismatch(svc, c), "; "); got != "volume at /data is p_old, the file wants p_new" {
+		t.Errorf("mismatch = %q", got)
+	}
+	c.Mounts[0].Name = "p_new"
+	if got := volumesMismatch(svc, c); len(got) != 0 {
+		t.Errorf("matching mounts reported %q", got)
+	}
+}

@@ -87,3 +87,36 @@ func TestVolumeDataSurvives(t *testing.T) {
 		t.Errorf("volumes after down -v: %v", v)
 	}
 }
+
+// TestExternalVolumeRenamedRecreates: a container is recreated when the
+// engine volume it mounts is no longer the one the file names, although
+// the service's own definition hashes the same.
+func TestExternalVolumeRenamedRecreates(t *testing.T) {
+	h := newHarness(t, "extvolume")
+	v1, v2 := h.project+"-v1", h.project+"-v2"
+	for _, v := range []string{v1, v2} {
+		docker(t, "volume", "create", v)
+		t.Cleanup(func() { exec.Command("docker", "volume", "rm", "-f", v).Run() })
+	}
+	h.env = append(h.env, "VOL="+v1)
+	h.ok("up", "-d")
+	name := h.project + "-app-1"
+	before := h.containers()[name]
+	h.env = append(h.env, "VOL="+v2)
+	dry := h.ok("--dry-run", "up", "-d").stdout
+	if !strings.Contains(dry, "volume at /data is "+v1+", the file wants "+v2) {
+		t.Fatalf("dry run does not explain the recreate:\n%s", dry)
+	}
+	h.ok("up", "-d")
+	after := h.containers()[name]
+	if after.ID == before.ID {
+		t.Fatal("the container still mounts the old volume: not recreated")
+	}
+	if len(after.Mounts) != 1 || after.Mounts[0].Name != v2 {
+		t.Fatalf("mounts after up: %+v, want %s", after.Mounts, v2)
+	}
+	h.ok("up", "-d")
+	if again := h.containers()[name]; again.ID != after.ID {
+		t.Fatal("a second up recreated again")
+	}
+}
