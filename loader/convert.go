@@ -91,10 +91,12 @@ func (c *converter) checkServiceNames() error {
 	sort.Strings(names)
 	for _, name := range names {
 		if err := project.ValidateServiceName(name); err != nil {
-			return err
+			// compose-go v2.16's schema lets such names through: say
+			// where the name is written, as for every other refusal.
+			c.refuse([]string{"services", name}, "%v", err)
 		}
 	}
-	return nil
+	return c.err()
 }
 
 // refuse records a problem at path (below the compose file root).
