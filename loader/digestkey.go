@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	procenv "github.com/mycompose/mycompose/internal/environ"
 )
 
 // digestKeyFile is the key's file name under the user's config directory.
@@ -24,7 +26,7 @@ const digestKeyFile = "digest.key"
 // file between machines that manage the same engine so that each sees the
 // other's digests.
 func DigestKey(environ []string) ([]byte, error) {
-	path := getenv(environ, "MYCOMPOSE_DIGEST_KEY_FILE")
+	path := procenv.Get(environ, "MYCOMPOSE_DIGEST_KEY_FILE")
 	if path == "" {
 		dir, err := configDir(environ)
 		if err != nil {
@@ -48,26 +50,14 @@ func DigestKey(environ []string) ([]byte, error) {
 }
 
 func configDir(environ []string) (string, error) {
-	if x := getenv(environ, "XDG_CONFIG_HOME"); filepath.IsAbs(x) {
+	if x := procenv.Get(environ, "XDG_CONFIG_HOME"); filepath.IsAbs(x) {
 		return filepath.Join(x, "mycompose"), nil
 	}
-	home := getenv(environ, "HOME")
+	home := procenv.Get(environ, "HOME")
 	if !filepath.IsAbs(home) {
 		return "", errors.New("digest key: neither XDG_CONFIG_HOME nor HOME is an absolute path")
 	}
 	return filepath.Join(home, ".config", "mycompose"), nil
-}
-
-func getenv(environ []string, key string) string {
-	if environ == nil {
-		return os.Getenv(key)
-	}
-	for i := len(environ) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
 }
 
 // readDigestKey reads the key without following a symlink, and checks its

@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/mycompose/mycompose/convergence/hostfiles"
+	procenv "github.com/mycompose/mycompose/internal/environ"
 )
 
 // Environment variables that choose the engine, as with the docker CLI.
@@ -134,7 +135,7 @@ func Open(sel Selection) (*Engine, error) {
 		var cli *client.Client
 		if cli, err = client.NewClientWithOpts(opts...); err == nil {
 			e := &Engine{cli: cli, endpoint: r.Host, source: r.Why()}
-			if strings.HasPrefix(r.Host, "unix://") && envOf(sel.Environ, EnvSecretsDelivery) != "copy" {
+			if strings.HasPrefix(r.Host, "unix://") && procenv.Get(sel.Environ, EnvSecretsDelivery) != "copy" {
 				// A local engine sees this host's files: secrets and
 				// configs are bind-mounted from a private tmpfs directory.
 				// (A unix socket forwarded from another machine does
@@ -259,15 +260,3 @@ func fileExists(path string) bool {
 // EnvSecretsDelivery set to "copy" makes secrets and configs be copied into
 // containers even on a unix socket (one forwarded from another machine).
 const EnvSecretsDelivery = "MYCOMPOSE_SECRETS_DELIVERY"
-
-func envOf(environ []string, key string) string {
-	if environ == nil {
-		return os.Getenv(key)
-	}
-	for i := len(environ) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}

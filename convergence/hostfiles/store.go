@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	procenv "github.com/mycompose/mycompose/internal/environ"
 	"github.com/mycompose/mycompose/project"
 )
 
@@ -39,7 +40,7 @@ type Store struct {
 // New returns the store of this user; nothing is created until Put.
 // environ is the process environment (nil: os.Environ).
 func New(environ []string) *Store {
-	if rt := getenv(environ, "XDG_RUNTIME_DIR"); filepath.IsAbs(rt) && onTmpfs(rt) {
+	if rt := procenv.Get(environ, "XDG_RUNTIME_DIR"); filepath.IsAbs(rt) && onTmpfs(rt) {
 		return &Store{base: filepath.Join(rt, "mycompose-files")}
 	}
 	return &Store{base: filepath.Join("/dev/shm", "mycompose-files-"+strconv.Itoa(os.Geteuid()))}
@@ -50,18 +51,6 @@ func NewAt(base string) *Store { return &Store{base: base} }
 
 // Base is the store's root directory.
 func (s *Store) Base() string { return s.base }
-
-func getenv(environ []string, key string) string {
-	if environ == nil {
-		return os.Getenv(key)
-	}
-	for i := len(environ) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
 
 func onTmpfs(path string) bool {
 	var st syscall.Statfs_t
