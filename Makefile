@@ -41,7 +41,7 @@ peers:
 	./scripts/compose-peers.sh
 
 unit:
-	$(GO) test -count=1 ./project/... ./loader/... ./convergence/ ./convergence/fakeengine/ ./convergence/enginetest/ ./convergence/swarm/ ./convergence/watch/ ./cmd/cli/...
+	$(GO) test -count=1 ./internal/environ/ ./project/... ./loader/... ./convergence/ ./convergence/fakeengine/ ./convergence/enginetest/ ./convergence/swarm/ ./convergence/watch/ ./cmd/cli/...
 
 e2e: images swarm-node tmux engine-node
 	$(GO) test -count=1 -timeout 30m ./cmd/mycompose/
