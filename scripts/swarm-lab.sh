@@ -8,6 +8,15 @@
 #   scripts/swarm-lab.sh status [LAB]   docker node ls on the manager
 #   scripts/swarm-lab.sh host [LAB]     print DOCKER_HOST for the manager
 #   scripts/swarm-lab.sh load LAB IMG.. copy images from the host engine into every node
+#   scripts/swarm-lab.sh registry [LAB] print the lab registry's address (LAB-registry:5000)
+#
+# Every lab runs a registry, "LAB-registry" on the lab network: the test
+# registry of internal/testregistry (CNCF Distribution) as a static binary
+# in a FROM-scratch image (mycompose-test/lab-registry, rebuilt from the
+# source by "up"). The nodes' dockerd trust it over plain HTTP
+# (--insecure-registry), so images pushed there through the manager are
+# pulled by every node. SWARM_REGISTRY_USER and SWARM_REGISTRY_PASSWORD,
+# when set at "up", make it require basic auth.
 #
 # A second, newer engine for the end-to-end suite: ONE standalone node
 # running Debian 13 "trixie"'s docker.io (Docker 26.1, API 1.45). Its
@@ -31,6 +40,9 @@ MIRROR=${SWARM_MIRROR:-http://deb.debian.org/debian}
 # docker-cli.
 ENGINE_IMAGE=${ENGINE_NODE_IMAGE:-mycompose-test/engine-node:trixie}
 ENGINE_SUITE=${ENGINE_SUITE:-trixie}
+REGISTRY_IMAGE=${SWARM_REGISTRY_IMAGE:-mycompose-test/lab-registry}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export PATH=$PATH:/usr/local/go/bin
 # Images loaded into every node by "up" (must exist on the host engine).
 LOAD_IMAGES=${SWARM_LOAD_IMAGES:-mycompose-test/busybox:latest mycompose-test/busybox:alt}
 
@@ -75,12 +87,12 @@ node_ip() {
   docker inspect -f "{{(index .NetworkSettings.Networks \"$1-net\").IPAddress}}" "$2"
 }
 
-start_node() { # lab index [image label]
+start_node() { # lab index [image label dockerd-args]
   local lab=$1 i=$2 n; n=$(node_name "$lab" "$i")
-  local image=${3:-$IMAGE} label=${4:-org.mycompose.swarm-lab}
+  local image=${3:-$IMAGE} label=${4:-org.mycompose.swarm-lab} args=${5:-}
   if docker inspect "$n" >/dev/null 2>&1; then docker start "$n" >/dev/null; return; fi
   docker run -d --name "$n" --hostname "$n" --network "$lab-net" \
-    --label "$label=$lab" \
+    --label "$label=$lab" -e DOCKERD_ARGS="$args" \
     --cap-add ALL --cap-drop SYS_RESOURCE \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
@@ -111,12 +123,43 @@ load_images() { # lab images...
   done
 }
 
+# registry_image builds the lab registry's image from the source: a static
+# binary in an otherwise empty image (docker's build cache does not apply:
+# go's does, so a rebuild with unchanged source takes seconds).
+registry_image() {
+  local dir; dir=$(mktemp -d /tmp/lab-registry.XXXXXX)
+  (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$dir/labregistry" ./internal/testregistry/labregistry) || {
+    rm -rf "$dir"; log "building the lab registry failed (needs go)"; exit 1; }
+  local want; want=$(sha256sum "$dir/labregistry" | cut -c1-16)
+  if [ "$(docker image inspect -f '{{index .Config.Labels "org.mycompose.lab-registry"}}' "$REGISTRY_IMAGE" 2>/dev/null)" != "$want" ]; then
+    tar -C "$dir" -c labregistry | docker import \
+      -c 'ENTRYPOINT ["/labregistry"]' -c "LABEL org.mycompose.lab-registry=$want" - "$REGISTRY_IMAGE" >/dev/null
+    log "built $REGISTRY_IMAGE"
+  fi
+  rm -rf "$dir"
+}
+
+registry_addr() { echo "$1-registry:5000"; }
+
+start_registry() { # lab
+  local lab=$1 n="$1-registry"
+  if docker inspect "$n" >/dev/null 2>&1; then docker start "$n" >/dev/null; return; fi
+  registry_image
+  docker run -d --name "$n" --hostname "$n" --network "$lab-net" \
+    --label org.mycompose.swarm-lab="$lab" \
+    -e REGISTRY_USER="${SWARM_REGISTRY_USER:-}" -e REGISTRY_PASSWORD="${SWARM_REGISTRY_PASSWORD:-}" \
+    "$REGISTRY_IMAGE" >/dev/null
+}
+
 up() {
   local lab=$1 i n mgr mip
   build_image
   docker network inspect "$lab-net" >/dev/null 2>&1 ||
     docker network create --label org.mycompose.swarm-lab="$lab" "$lab-net" >/dev/null
-  for i in $(seq 1 "$NODES"); do start_node "$lab" "$i"; done
+  start_registry "$lab"
+  for i in $(seq 1 "$NODES"); do
+    start_node "$lab" "$i" "" "" "--insecure-registry=$(registry_addr "$lab")"
+  done
   for i in $(seq 1 "$NODES"); do wait_dockerd "$(node_name "$lab" "$i")"; done
   mgr=$(node_name "$lab" 1); mip=$(node_ip "$lab" "$mgr")
   local state; state=$(ndocker "$mgr" info -f '{{.Swarm.LocalNodeState}}')
@@ -137,7 +180,7 @@ up() {
   done
   # shellcheck disable=SC2086
   load_images "$lab" $LOAD_IMAGES
-  log "lab $lab up: DOCKER_HOST=tcp://$mip:2375"
+  log "lab $lab up: DOCKER_HOST=tcp://$mip:2375, registry $(registry_addr "$lab")"
 }
 
 down() {
@@ -147,6 +190,7 @@ down() {
     docker rm -f -v "$n" >/dev/null 2>&1 || true
     docker volume rm "$n-docker" >/dev/null 2>&1 || true
   done
+  docker rm -f -v "$lab-registry" >/dev/null 2>&1 || true
   docker network rm "$lab-net" >/dev/null 2>&1 || true
   log "lab $lab down"
 }
@@ -174,7 +218,7 @@ engine() {
     down) NODES=1 down "$lab" ;;
     host) echo "tcp://$(node_ip "$lab" "$(node_name "$lab" 1)"):2375" ;;
     load) shift 2; NODES=1 load_images "$lab" "$@" ;;
-    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,33p' "$0" >&2; exit 2 ;;
   esac
 }
 
@@ -187,5 +231,6 @@ case "$cmd" in
   status) ndocker "$(node_name "$lab" 1)" node ls ;;
   host) echo "tcp://$(node_ip "$lab" "$(node_name "$lab" 1)"):2375" ;;
   load) shift 2; load_images "$lab" "$@" ;;
-  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+  registry) registry_addr "$lab" ;;
+  *) sed -n '2,33p' "$0" >&2; exit 2 ;;
 esac

@@ -48,6 +48,9 @@ type Options struct {
 	// slow down or fail requests (e.g. throttle blob downloads to watch
 	// pull progress).
 	Wrap func(http.Handler) http.Handler
+	// Listen is the address to listen on; "" is a kernel-picked loopback
+	// port. Only the lab registry (cmd/labregistry) listens elsewhere.
+	Listen string
 }
 
 // Registry is a running registry.
@@ -110,6 +113,10 @@ func Start(t testing.TB, opts Options) *Registry {
 	return r
 }
 
+// Run starts a registry storing in dir, for a registry that outlives a
+// test (the Swarm lab's, cmd/labregistry). Stop it with Stop.
+func Run(dir string, opts Options) (*Registry, error) { return start(dir, opts) }
+
 func start(dir string, opts Options) (*Registry, error) {
 	logsOnce.Do(func() {
 		logrus.SetOutput(io.Discard)
@@ -145,7 +152,11 @@ func start(dir string, opts Options) (*Registry, error) {
 		config.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "mycompose-test", "path": htpasswd}}
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	listen := opts.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on loopback: %w", err)
 	}
@@ -204,7 +215,13 @@ func (r *Registry) waitReady() error {
 }
 
 // URL is the registry's base URL (http://127.0.0.1:PORT).
-func (r *Registry) URL() string { return "http://" + r.Addr }
+func (r *Registry) URL() string {
+	host, port, _ := net.SplitHostPort(r.Addr)
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1" // a wildcard listener answers on loopback too
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // Stop closes the listener and open connections. Start registers it as a
 // cleanup; calling it earlier (to test an unreachable registry) is fine.
