@@ -16,7 +16,6 @@ import (
 // swarmRefused are service keys Swarm services cannot honour, with why. In
 // Swarm mode they are refused with this reason instead of being applied.
 var swarmRefused = map[string]string{
-	"build":          "Swarm nodes run images and never build them: build the image, load it on every node and reference it with image:",
 	"container_name": "Swarm names each task <stack>_<service>.<slot>.<task id>",
 	"privileged":     "Swarm services cannot run privileged containers",
 	"devices":        "Swarm services cannot map host devices",
@@ -82,6 +81,11 @@ func (c *converter) checkSwarmRefused(s types.ServiceConfig) {
 		if top[k] {
 			c.serviceRefuse(s.Name, []string{k}, "key %q cannot be used with --swarm (%s)", k, swarmRefused[k])
 		}
+	}
+	if s.Build != nil && s.Image == "" {
+		// Nodes pull what `image:` names: a built image must be pushed
+		// to a registry every node reaches, under a name the file gives.
+		c.serviceRefuse(s.Name, []string{"build"}, "build needs image: with --swarm (the image is pushed to the registry image: names and every node pulls it from there): add image: REGISTRY/NAME:TAG")
 	}
 	for i, p := range s.Ports {
 		if p.HostIP != "" {

@@ -37,3 +37,23 @@ func TestSwarmRefusesKeysWithReason(t *testing.T) {
 		t.Fatalf("p=%v err=%v", p, err)
 	}
 }
+
+func TestSwarmBuildNeedsImage(t *testing.T) {
+	dir := t.TempDir()
+	write := func(yaml string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("services:\n  app:\n    build: .\n")
+	_, err := Load(context.Background(), Options{WorkDir: dir, Swarm: true, Environ: []string{}})
+	if err == nil || !strings.Contains(err.Error(), `service "app": build needs image: with --swarm`) {
+		t.Fatalf("err = %v", err)
+	}
+	write("services:\n  app:\n    build: .\n    image: reg:5000/app:1\n")
+	p, err := Load(context.Background(), Options{WorkDir: dir, Swarm: true, Environ: []string{}})
+	if err != nil || p.Services[0].Build == nil || p.Services[0].Container.Image != "reg:5000/app:1" {
+		t.Fatalf("p=%v err=%v", p, err)
+	}
+}
