@@ -58,6 +58,11 @@ func runPush(ctx context.Context, deps *Deps, g *globalOptions, o *pushOptions, 
 		return err
 	}
 	defer eng.Close()
+	return pushImages(ctx, deps, g, eng, refs, o)
+}
+
+// pushImages pushes refs through eng, with progress unless quiet.
+func pushImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, refs []string, o *pushOptions) error {
 	pu := &convergence.Puller{Store: eng, Parallel: parallelLimit(deps), IgnoreFailures: o.IgnoreFailures}
 	if !o.Quiet {
 		spec := viewSpec{action: "Pushing"}

@@ -191,6 +191,7 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 		newCpCommand(deps, g),
 		newPullCommand(deps, g),
 		newPushCommand(deps, g),
+		newRollbackCommand(deps, g),
 	)
 	root.AddCommand(newGraphCommand(deps, g), newCompletionCommand(deps), newPluginMetadataCommand(deps))
 	installCompletions(root, deps, g)

@@ -11,7 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mycompose/mycompose/convergence"
 	msw "github.com/mycompose/mycompose/convergence/swarm"
+	"github.com/mycompose/mycompose/project"
 )
 
 // Swarm mode (--swarm): the same project and commands, deployed as a stack
@@ -21,8 +23,9 @@ import (
 // is not given.
 const swarmWaitTimeout = 5 * time.Minute
 
-// swarmConnect opens the manager and checks that it is one.
-func (g *globalOptions) swarmConnect(ctx context.Context, deps *Deps) (msw.Engine, func(), error) {
+// swarmConnect opens the manager and checks that it is one. eng is the
+// same engine, for what is not Swarm's (building and pushing images).
+func (g *globalOptions) swarmConnect(ctx context.Context, deps *Deps) (Engine, msw.Engine, error) {
 	eng, err := g.connect(ctx, deps)
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +39,7 @@ func (g *globalOptions) swarmConnect(ctx context.Context, deps *Deps) (msw.Engin
 		eng.Close()
 		return nil, nil, err
 	}
-	return sw, func() { eng.Close() }, nil
+	return eng, sw, nil
 }
 
 func runSwarmUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args []string) error {
@@ -46,27 +49,79 @@ func runSwarmUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions,
 	if !o.Detach {
 		return usageError{errors.New("--swarm: use up -d (a stack runs on the cluster, not attached to this terminal)")}
 	}
+	if o.ResolveImage != "always" && o.ResolveImage != "never" {
+		return usageError{fmt.Errorf("--resolve-image %q: use always or never", o.ResolveImage)}
+	}
 	p, _, err := g.loadScaled(ctx, deps, o.Scale)
 	if err != nil {
 		return err
 	}
-	d, err := msw.BuildDesired(p)
+	eng, sw, err := g.swarmConnect(ctx, deps)
 	if err != nil {
 		return err
+	}
+	defer eng.Close()
+	if o.Build {
+		// Built on the manager's engine and pushed from there: the nodes
+		// pull from the registry image: names, never from this machine.
+		built, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Force: true}, false)
+		if err != nil {
+			return err
+		}
+		if len(built) > 0 && !g.DryRun {
+			if err := pushImages(ctx, deps, g, eng, built, &pushOptions{}); err != nil {
+				return err
+			}
+		}
+	}
+	var digests map[string]string
+	if o.ResolveImage == "always" {
+		if digests, err = resolveImages(ctx, deps, sw, p); err != nil {
+			return err
+		}
+	}
+	d, err := msw.BuildDesired(p, digests)
+	if err != nil {
+		return err
+	}
+	for i := range d.Services {
+		d.Services[i].RegistryAuth = o.WithRegistryAuth
 	}
 	timeout := swarmWaitTimeout
 	if o.WaitTimeout > 0 {
 		timeout = time.Duration(o.WaitTimeout) * time.Second
 	}
-	return swarmConverge(ctx, deps, g, d, msw.PlanOptions{}, timeout)
+	return swarmConverge(ctx, deps, g, sw, d, msw.PlanOptions{}, timeout)
 }
 
-func swarmConverge(ctx context.Context, deps *Deps, g *globalOptions, d *msw.Desired, opts msw.PlanOptions, timeout time.Duration) error {
-	e, closeFn, err := g.swarmConnect(ctx, deps)
-	if err != nil {
-		return err
+// resolveImages asks the registries for the digest of each service's
+// image, as docker stack deploy --resolve-image always does. An image the
+// registry does not know is deployed by tag with docker's warning, except
+// a built one: that one must have been pushed.
+func resolveImages(ctx context.Context, deps *Deps, sw msw.Engine, p *project.Project) (map[string]string, error) {
+	out := map[string]string{}
+	for _, s := range p.Services {
+		ref := s.Container.Image
+		if _, done := out[ref]; done {
+			continue
+		}
+		dg, err := sw.ResolveImage(ctx, ref)
+		switch {
+		case err == nil:
+			out[ref] = dg
+		case !errors.Is(err, msw.ErrNotResolved):
+			return nil, err
+		case s.Build != nil:
+			return nil, fmt.Errorf("service %q: %w: build and push it first (mycompose --swarm up -d --build, or build --push)", s.Name, err)
+		default:
+			out[ref] = ""
+			fmt.Fprintf(deps.Stderr, "WARNING: image %s could not be accessed on a registry to record its digest. Each node will access %s independently, possibly leading to different nodes running different versions of the image. (%v)\n", ref, ref, err)
+		}
 	}
-	defer closeFn()
+	return out, nil
+}
+
+func swarmConverge(ctx context.Context, deps *Deps, g *globalOptions, e msw.Engine, d *msw.Desired, opts msw.PlanOptions, timeout time.Duration) error {
 	obs, err := msw.Observe(ctx, e, d.Stack)
 	if err != nil {
 		return err
@@ -81,9 +136,33 @@ func swarmConverge(ctx context.Context, deps *Deps, g *globalOptions, d *msw.Des
 		return err
 	}
 	if opts.Down {
-		return msw.WaitGone(ctx, e, d.Stack, time.Minute)
+		var removed []string
+		for _, a := range acts {
+			if a.Kind == msw.RemoveService {
+				removed = append(removed, a.ID)
+			}
+		}
+		return msw.WaitGone(ctx, e, d.Stack, removed, time.Minute)
 	}
-	return msw.Wait(ctx, e, d, timeout, deps.Stderr)
+	if err := msw.Wait(ctx, e, d, obs.Services, timeout, deps.Stderr); err != nil {
+		return err
+	}
+	for _, a := range acts {
+		if a.Kind == msw.UpdateService {
+			fmt.Fprintf(deps.Stderr, " updated %s: rolling update completed\n", a.Name)
+		}
+	}
+	return nil
+}
+
+// withSwarm connects to the manager and runs f.
+func withSwarm(ctx context.Context, deps *Deps, g *globalOptions, f func(msw.Engine) error) error {
+	eng, sw, err := g.swarmConnect(ctx, deps)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	return f(sw)
 }
 
 func runSwarmScale(ctx context.Context, deps *Deps, g *globalOptions, args []string) error {
@@ -91,7 +170,7 @@ func runSwarmScale(ctx context.Context, deps *Deps, g *globalOptions, args []str
 	if err != nil {
 		return err
 	}
-	d, err := msw.BuildDesired(p)
+	d, err := msw.BuildDesired(p, nil)
 	if err != nil {
 		return err
 	}
@@ -104,7 +183,9 @@ func runSwarmScale(ctx context.Context, deps *Deps, g *globalOptions, args []str
 	}
 	wait := *d
 	wait.Services = keep
-	return swarmConverge(ctx, deps, g, &wait, msw.PlanOptions{ScaleOnly: names}, swarmWaitTimeout)
+	return withSwarm(ctx, deps, g, func(sw msw.Engine) error {
+		return swarmConverge(ctx, deps, g, sw, &wait, msw.PlanOptions{ScaleOnly: names}, swarmWaitTimeout)
+	})
 }
 
 func runSwarmDown(ctx context.Context, deps *Deps, g *globalOptions) error {
@@ -112,7 +193,9 @@ func runSwarmDown(ctx context.Context, deps *Deps, g *globalOptions) error {
 	if err != nil {
 		return err
 	}
-	return swarmConverge(ctx, deps, g, &msw.Desired{Stack: name}, msw.PlanOptions{Down: true}, 0)
+	return withSwarm(ctx, deps, g, func(sw msw.Engine) error {
+		return swarmConverge(ctx, deps, g, sw, &msw.Desired{Stack: name}, msw.PlanOptions{Down: true}, 0)
+	})
 }
 
 func runSwarmPs(ctx context.Context, deps *Deps, g *globalOptions, o *psOptions) error {
@@ -120,11 +203,11 @@ func runSwarmPs(ctx context.Context, deps *Deps, g *globalOptions, o *psOptions)
 	if err != nil {
 		return err
 	}
-	e, closeFn, err := g.swarmConnect(ctx, deps)
+	eng, e, err := g.swarmConnect(ctx, deps)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	defer eng.Close()
 	services, err := e.ListServices(ctx, name)
 	if err != nil {
 		return err
@@ -209,11 +292,11 @@ func runSwarmLogs(ctx context.Context, deps *Deps, g *globalOptions, o *logsOpti
 	if err != nil {
 		return err
 	}
-	e, closeFn, err := g.swarmConnect(ctx, deps)
+	eng, e, err := g.swarmConnect(ctx, deps)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	defer eng.Close()
 	services, err := e.ListServices(ctx, name)
 	if err != nil {
 		return err

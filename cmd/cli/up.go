@@ -32,6 +32,10 @@ type upOptions struct {
 	NoBuild          bool
 	// Watch runs a watch of the develop.watch rules alongside (--watch).
 	Watch bool
+	// ResolveImage and WithRegistryAuth are docker stack deploy's
+	// (--swarm only; see swarm.go).
+	ResolveImage     string
+	WithRegistryAuth bool
 	// converged is called once the attached up has converged.
 	converged func()
 	// Attached holds the flags of attached mode (no -d).
@@ -66,6 +70,8 @@ func newUpCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.Build, "build", false, "build images before starting containers, even if present")
 	f.BoolVar(&o.NoBuild, "no-build", false, "do not build images, even if missing")
 	f.BoolVarP(&o.Watch, "watch", "w", false, "watch the services' develop.watch paths and sync, restart or rebuild them; shows logs and watch events together")
+	f.StringVar(&o.ResolveImage, "resolve-image", "always", `--swarm: pin each image to the digest its registry reports ("always") or deploy the tags as they are ("never")`)
+	f.BoolVar(&o.WithRegistryAuth, "with-registry-auth", false, "--swarm: send the registry credentials of the Docker CLI config to the nodes, for their pulls")
 	addAttachFlags(f, &o.Attached)
 	return cmd
 }
@@ -89,6 +95,9 @@ func (o *upOptions) validate() error {
 func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args []string) error {
 	if g.Swarm {
 		return runSwarmUp(ctx, deps, g, o, args)
+	}
+	if o.WithRegistryAuth || o.ResolveImage != "always" {
+		return usageError{errors.New("--resolve-image and --with-registry-auth apply to Swarm stacks: add --swarm")}
 	}
 	if err := o.validate(); err != nil {
 		return err

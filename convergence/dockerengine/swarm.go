@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
@@ -56,6 +57,9 @@ func (e *SwarmEngine) ListServices(ctx context.Context, stack string) ([]msw.Ser
 		}
 		if u := s.UpdateStatus; u != nil {
 			o.UpdateState, o.UpdateMessage = string(u.State), u.Message
+			if u.StartedAt != nil {
+				o.UpdateStarted = *u.StartedAt
+			}
 		}
 		out = append(out, o)
 	}
@@ -115,19 +119,48 @@ func (e *SwarmEngine) ListTasks(ctx context.Context, stack string) ([]msw.Task, 
 	if err != nil {
 		return nil, err
 	}
+	return tasks(list, nil), nil
+}
+
+// TasksOf lists the tasks of these services, removed ones included: the
+// manager's service filter refuses a removed service, so every task is
+// listed and those of the services kept.
+func (e *SwarmEngine) TasksOf(ctx context.Context, serviceIDs []string) ([]msw.Task, error) {
+	if len(serviceIDs) == 0 {
+		return nil, nil
+	}
+	list, err := e.cli.TaskList(ctx, swarm.TaskListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, id := range serviceIDs {
+		keep[id] = true
+	}
+	return tasks(list, keep), nil
+}
+
+// tasks maps the engine's tasks, those of the services in keep when set.
+func tasks(list []swarm.Task, keep map[string]bool) []msw.Task {
 	out := make([]msw.Task, 0, len(list))
 	for _, t := range list {
+		if keep != nil && !keep[t.ServiceID] {
+			continue
+		}
 		o := msw.Task{
 			ID: t.ID, ServiceID: t.ServiceID, Slot: t.Slot, NodeID: t.NodeID,
 			DesiredState: string(t.DesiredState), State: string(t.Status.State),
 			Err: t.Status.Err, Message: t.Status.Message, Timestamp: t.Status.Timestamp,
+		}
+		if cs := t.Status.ContainerStatus; cs != nil {
+			o.ContainerID = cs.ContainerID
 		}
 		if c := t.Spec.ContainerSpec; c != nil {
 			o.Image, o.Hash = c.Image, c.Labels[msw.HashLabel]
 		}
 		out = append(out, o)
 	}
-	return out, nil
+	return out
 }
 
 // ListNodes lists the Swarm's nodes.
@@ -186,15 +219,84 @@ func (e *SwarmEngine) RemoveConfig(ctx context.Context, id string) error {
 	return swarmFail(e.cli.ConfigRemove(ctx, id))
 }
 
-// CreateService creates a service without asking a registry for the
-// image's digest: images must already be on the nodes.
+// CreateService creates a service. The registry is not queried here:
+// the caller pins images to digests beforehand (ResolveImage), which keeps
+// the digest in the spec's hash.
 func (e *SwarmEngine) CreateService(ctx context.Context, s msw.ServiceSpec) error {
 	spec := serviceSpec(s)
 	if err := e.resolveRefs(ctx, &spec); err != nil {
 		return err
 	}
-	_, err := e.cli.ServiceCreate(ctx, spec, swarm.ServiceCreateOptions{QueryRegistry: false})
+	auth, err := serviceAuth(s)
+	if err != nil {
+		return err
+	}
+	_, err = e.cli.ServiceCreate(ctx, spec, swarm.ServiceCreateOptions{QueryRegistry: false, EncodedRegistryAuth: auth})
 	return err
+}
+
+// serviceAuth is the X-Registry-Auth sent with a spec that asks for it.
+func serviceAuth(s msw.ServiceSpec) (string, error) {
+	if !s.RegistryAuth {
+		return "", nil
+	}
+	reg, err := registryOf(s.Service.Container.Image)
+	if err != nil {
+		return "", fmt.Errorf("service %s: image %q: %w", s.Name, s.Service.Container.Image, err)
+	}
+	return registryAuth(reg)
+}
+
+// ResolveImage asks the registry, through the manager (as docker stack
+// deploy --resolve-image always does), for ref's manifest digest.
+func (e *SwarmEngine) ResolveImage(ctx context.Context, ref string) (string, error) {
+	reg, err := registryOf(ref)
+	if err != nil {
+		return "", fmt.Errorf("image %q: %w", ref, err)
+	}
+	auth, credErr := registryAuth(reg)
+	d, err := e.cli.DistributionInspect(ctx, ref, auth)
+	if err != nil {
+		if credErr != nil {
+			err = fmt.Errorf("%w (credentials: %v)", err, credErr)
+		}
+		return "", fmt.Errorf("image %q at %s: %v%.0w", ref, reg, err, msw.ErrNotResolved)
+	}
+	return string(d.Descriptor.Digest), nil
+}
+
+// RollbackService asks the manager to go back to the service's previous
+// spec (docker service rollback).
+func (e *SwarmEngine) RollbackService(ctx context.Context, id string) error {
+	cur, _, err := e.cli.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
+	if err != nil {
+		return err
+	}
+	if cur.PreviousSpec == nil {
+		return fmt.Errorf("service %s has no previous spec to roll back to", cur.Spec.Name)
+	}
+	_, err = e.cli.ServiceUpdate(ctx, id, cur.Version, cur.Spec, swarm.ServiceUpdateOptions{Rollback: "previous"})
+	return err
+}
+
+// ContainerHealth returns the output of the container's last health
+// check, when this engine runs it.
+func (e *SwarmEngine) ContainerHealth(ctx context.Context, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	c, err := e.cli.ContainerInspect(ctx, id)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return "", nil
+		}
+		return "", err
+	}
+	if c.State == nil || c.State.Health == nil || len(c.State.Health.Log) == 0 {
+		return "", nil
+	}
+	last := c.State.Health.Log[len(c.State.Health.Log)-1]
+	return fmt.Sprintf("exit %d: %s", last.ExitCode, strings.TrimSpace(last.Output)), nil
 }
 
 // UpdateService replaces the service's spec.
@@ -208,7 +310,12 @@ func (e *SwarmEngine) UpdateService(ctx context.Context, id string, s msw.Servic
 		return err
 	}
 	spec.TaskTemplate.ForceUpdate = cur.Spec.TaskTemplate.ForceUpdate
-	_, err = e.cli.ServiceUpdate(ctx, id, cur.Version, spec, swarm.ServiceUpdateOptions{QueryRegistry: false})
+	auth, err := serviceAuth(s)
+	if err != nil {
+		return err
+	}
+	// Without new credentials the manager keeps the spec's (registryAuthFrom=spec).
+	_, err = e.cli.ServiceUpdate(ctx, id, cur.Version, spec, swarm.ServiceUpdateOptions{QueryRegistry: false, EncodedRegistryAuth: auth})
 	return err
 }
 

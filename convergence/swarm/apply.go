@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -141,10 +142,32 @@ func Converged(d *Desired, services []Service, tasks []Task, nodes []Node) (bool
 	return done, out
 }
 
+// onLiveNodes keeps the tasks of ready nodes: a node that is down cannot
+// remove its containers until it is back, and is not waited for. Pure.
+func onLiveNodes(tasks []Task, nodes []Node) []Task {
+	ready := map[string]bool{}
+	for _, n := range nodes {
+		ready[n.ID] = n.State == "ready"
+	}
+	var out []Task
+	for _, t := range tasks {
+		if ready[t.NodeID] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// ErrUpdateFailed is a rolling update the manager paused or rolled back.
+var ErrUpdateFailed = errors.New("update failed")
+
 // Wait polls until Converged, printing progress lines to w when they change.
-// It fails on a paused or rolled back update, and on timeout with the
-// errors of the services' failed tasks.
-func Wait(ctx context.Context, e Engine, d *Desired, timeout time.Duration, w io.Writer) error {
+// It fails on an update paused or rolled back since before (the services
+// as observed before the changes were applied: an earlier update's outcome
+// is not this run's), naming the service, its failed tasks and their last
+// health check output; on timeout it fails with the errors of the
+// services' failed tasks.
+func Wait(ctx context.Context, e Engine, d *Desired, before []Service, timeout time.Duration, w io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	last := ""
@@ -157,8 +180,8 @@ func Wait(ctx context.Context, e Engine, d *Desired, timeout time.Duration, w io
 				nodes, err = e.ListNodes(ctx)
 			}
 			if err == nil {
-				if err := updateFailed(d, services); err != nil {
-					return err
+				if failed := UpdateFailed(d, before, services); failed != nil {
+					return failureError(ctx, e, d, *failed, tasks, nodes)
 				}
 				ok, progress := Converged(d, services, tasks, nodes)
 				line := formatProgress(progress)
@@ -187,17 +210,87 @@ func Wait(ctx context.Context, e Engine, d *Desired, timeout time.Duration, w io
 	}
 }
 
-func updateFailed(d *Desired, services []Service) error {
+// UpdateFailed returns the first desired service whose update, started
+// after before was observed, is paused or rolled back. Pure.
+func UpdateFailed(d *Desired, before, services []Service) *Service {
 	want := map[string]bool{}
 	for _, s := range d.Services {
 		want[s.Name] = true
 	}
+	prior := map[string]time.Time{}
+	for _, s := range before {
+		prior[s.Name] = s.UpdateStarted
+	}
 	for _, s := range services {
-		if want[s.Name] && (s.UpdateState == "paused" || s.UpdateState == "rollback_completed" || s.UpdateState == "rollback_paused") {
-			return fmt.Errorf("service %s: update %s: %s", s.Name, strings.ReplaceAll(s.UpdateState, "_", " "), s.UpdateMessage)
+		if !want[s.Name] || s.UpdateStarted.Equal(prior[s.Name]) {
+			continue
+		}
+		switch s.UpdateState {
+		case "paused", "rollback_completed", "rollback_paused":
+			return &s
 		}
 	}
 	return nil
+}
+
+// failureError names the failed service, its failed tasks of the new spec
+// and, for those the connected engine runs, their last health output.
+func failureError(ctx context.Context, e Engine, d *Desired, s Service, tasks []Task, nodes []Node) error {
+	health := map[string]string{}
+	for _, t := range FailedTasks(d, s, tasks) {
+		if out, err := e.ContainerHealth(ctx, t.ContainerID); err == nil && out != "" {
+			health[t.ID] = out
+		}
+	}
+	return fmt.Errorf("service %s: %w: %s%s", s.Name, ErrUpdateFailed, strings.ReplaceAll(s.UpdateState, "_", " "),
+		FormatFailure(d, s, tasks, nodes, health))
+}
+
+// FailedTasks are the service's tasks of its desired spec that failed,
+// newest first. Pure.
+func FailedTasks(d *Desired, s Service, tasks []Task) []Task {
+	hash := ""
+	for _, ds := range d.Services {
+		if ds.Name == s.Name {
+			hash = ds.Hash
+		}
+	}
+	var out []Task
+	for _, t := range tasks {
+		if t.ServiceID == s.ID && t.Hash == hash && (t.State == "failed" || t.State == "rejected" || t.Err != "") {
+			out = append(out, t)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Timestamp.After(out[j].Timestamp) })
+	return out
+}
+
+// FormatFailure renders the manager's message and one line per failed
+// task: slot, node, error, and the last health output when known. Pure.
+func FormatFailure(d *Desired, s Service, tasks []Task, nodes []Node, health map[string]string) string {
+	host := map[string]string{}
+	for _, n := range nodes {
+		host[n.ID] = n.Hostname
+	}
+	var b strings.Builder
+	if s.UpdateMessage != "" && s.UpdateMessage != strings.ReplaceAll(s.UpdateState, "_", " ") {
+		fmt.Fprintf(&b, " (%s)", s.UpdateMessage)
+	}
+	for _, t := range FailedTasks(d, s, tasks) {
+		id := t.ID
+		if len(id) > 12 {
+			id = id[:12]
+		}
+		node := host[t.NodeID]
+		if node == "" {
+			node = "no node"
+		}
+		fmt.Fprintf(&b, "\n  task %s.%d (%s) on %s: %s", s.Name, t.Slot, id, node, cmp.Or(t.Err, t.State))
+		if h := health[t.ID]; h != "" {
+			fmt.Fprintf(&b, "\n    last health check: %s", h)
+		}
+	}
+	return b.String()
 }
 
 func formatProgress(ps []Progress) string {
@@ -237,19 +330,32 @@ func taskErrors(d *Desired, services []Service, tasks []Task) string {
 	return "\n  " + strings.Join(lines, "\n  ")
 }
 
-// WaitGone waits until the manager no longer lists the stack's networks
-// (their removal completes asynchronously once the tasks have stopped).
-func WaitGone(ctx context.Context, e Engine, stack string, timeout time.Duration) error {
+// WaitGone waits until the removed services' tasks are gone (their nodes
+// have removed the containers) and the manager no longer lists the stack's
+// networks (their removal completes once the tasks have stopped).
+func WaitGone(ctx context.Context, e Engine, stack string, removed []string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
+		all, err := e.TasksOf(ctx, removed)
+		if err != nil {
+			return err
+		}
+		nodes, err := e.ListNodes(ctx)
+		if err != nil {
+			return err
+		}
+		tasks := onLiveNodes(all, nodes)
 		nets, err := e.ListNetworks(ctx, stack)
 		if err != nil {
 			return err
 		}
-		if len(nets) == 0 {
+		if len(nets) == 0 && len(tasks) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
+			if len(tasks) > 0 {
+				return fmt.Errorf("%d task(s) of the removed services still present after %s", len(tasks), timeout)
+			}
 			return fmt.Errorf("network %s still present after %s", nets[0].Name, timeout)
 		}
 		for _, n := range nets {
@@ -261,4 +367,52 @@ func WaitGone(ctx context.Context, e Engine, stack string, timeout time.Duration
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// WaitRolledBack waits until the rollback of each named service, started
+// after before was observed, completes, printing one line per service.
+// A paused rollback fails with the manager's message.
+func WaitRolledBack(ctx context.Context, e Engine, stack string, names []string, before []Service, timeout time.Duration, w io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	prior := map[string]time.Time{}
+	for _, s := range before {
+		prior[s.Name] = s.UpdateStarted
+	}
+	done := map[string]bool{}
+	for {
+		services, err := e.ListServices(ctx, stack)
+		if err != nil {
+			return err
+		}
+		for _, s := range services {
+			if !contains(names, s.Name) || done[s.Name] || s.UpdateStarted.Equal(prior[s.Name]) {
+				continue
+			}
+			switch s.UpdateState {
+			case "rollback_completed":
+				done[s.Name] = true
+				fmt.Fprintf(w, " rolled back %s\n", s.Name)
+			case "rollback_paused", "paused":
+				return fmt.Errorf("service %s: %w: rollback paused: %s", s.Name, ErrUpdateFailed, s.UpdateMessage)
+			}
+		}
+		if len(done) == len(names) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("rollback not completed after %s", timeout)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,10 @@ const HashLabel = "org.mycompose.swarm.hash"
 // (its tasks take a moment to stop after the service is removed).
 var ErrInUse = errors.New("in use")
 
+// ErrNotResolved is an image whose registry did not give its digest
+// (unknown image, unreachable registry, missing credentials).
+var ErrNotResolved = errors.New("image not found at its registry")
+
 // Engine is the seam to a Swarm manager (dockerengine implements it).
 type Engine interface {
 	// IsManager reports whether the engine is an active Swarm manager.
@@ -32,6 +36,10 @@ type Engine interface {
 	ListSecrets(ctx context.Context, stack string) ([]Object, error)
 	ListConfigs(ctx context.Context, stack string) ([]Object, error)
 	ListTasks(ctx context.Context, stack string) ([]Task, error)
+	// TasksOf lists the tasks the manager still keeps of these services,
+	// removed ones included (a removed service's tasks stay until their
+	// nodes have removed the containers).
+	TasksOf(ctx context.Context, serviceIDs []string) ([]Task, error)
 	ListNodes(ctx context.Context) ([]Node, error)
 
 	CreateNetwork(ctx context.Context, n NetworkSpec) error
@@ -45,6 +53,15 @@ type Engine interface {
 	UpdateService(ctx context.Context, id string, s ServiceSpec) error
 	// ScaleService changes the replicas of service id and nothing else.
 	ScaleService(ctx context.Context, id string, replicas uint64) error
+	// RollbackService makes service id go back to its previous spec.
+	RollbackService(ctx context.Context, id string) error
+	// ResolveImage asks the image's registry (through the manager, with
+	// the user's credentials for it) for the manifest digest of ref.
+	ResolveImage(ctx context.Context, ref string) (string, error)
+	// ContainerHealth returns the last health check output of a task's
+	// container when the connected engine runs it ("" otherwise: the
+	// manager does not see other nodes' containers).
+	ContainerHealth(ctx context.Context, containerID string) (string, error)
 	RemoveService(ctx context.Context, id string) error
 	// ServiceLogs copies the service's logs to w, each line prefixed.
 	ServiceLogs(ctx context.Context, id string, o LogOptions, w io.Writer) error
@@ -69,6 +86,9 @@ type Service struct {
 	// UpdateState is the rolling update's state ("" when none), with its message.
 	UpdateState   string
 	UpdateMessage string
+	// UpdateStarted is when that update began (zero when none): a new
+	// value tells an update started by this run from an earlier one.
+	UpdateStarted time.Time
 }
 
 // Object is an observed network, secret or config.
@@ -88,6 +108,7 @@ type Task struct {
 	State        string
 	Err          string
 	Message      string
+	ContainerID  string
 	Image        string
 	Hash         string // HashLabel of the task's container spec
 	Timestamp    time.Time

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mycompose/mycompose/loader"
 	"github.com/mycompose/mycompose/project"
@@ -21,7 +23,7 @@ func desired(t *testing.T) *Desired {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := BuildDesired(p)
+	d, err := BuildDesired(p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,5 +146,71 @@ func TestSecretNamesFollowContent(t *testing.T) {
 	b := objectName(project.SwarmObject{Name: "s_tok", Data: []byte("b")})
 	if a == b || objectName(project.SwarmObject{Name: "ext", External: true}) != "ext" {
 		t.Fatalf("names: %s %s", a, b)
+	}
+}
+
+func TestPin(t *testing.T) {
+	const dg = "sha256:7340be753f403fb92c52c7ea59647e3afdbbc4da285c930ff41d2123250ab13e"
+	for ref, want := range map[string]string{
+		"reg:5000/swm/app:1":      "reg:5000/swm/app:1@" + dg,
+		"busybox":                 "busybox:latest@" + dg,
+		"reg:5000/a@" + dg:        "reg:5000/a@" + dg,
+		"docker.io/library/nginx": "nginx:latest@" + dg,
+	} {
+		got, err := Pin(ref, dg)
+		if err != nil || got != want {
+			t.Errorf("Pin(%s) = %q, %v; want %q", ref, got, err, want)
+		}
+	}
+	if _, err := Pin("reg/a:1", "md5:x"); err == nil {
+		t.Error("a bad digest is accepted")
+	}
+	// A pinned image is part of the spec's hash: a new push under the
+	// same tag rolls the service.
+	p, err := loader.Load(context.Background(), loader.Options{
+		WorkDir: "../../testdata/swarm/stack", ProjectName: "demo", Swarm: true, Environ: []string{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := p.Services[1].Container.Image
+	a, _ := BuildDesired(p, map[string]string{img: dg})
+	b, _ := BuildDesired(p, map[string]string{img: "sha256:" + strings.Repeat("0", 64)})
+	if a.Services[1].Hash == b.Services[1].Hash || !strings.HasSuffix(a.Services[1].Service.Container.Image, "@"+dg) ||
+		a.Services[1].Labels["com.docker.stack.image"] != img {
+		t.Fatalf("pinned spec: %s %s label %s", a.Services[1].Service.Container.Image, a.Services[1].Hash, a.Services[1].Labels["com.docker.stack.image"])
+	}
+}
+
+func TestUpdateFailedOnlyCountsThisRun(t *testing.T) {
+	d := desired(t)
+	web := d.Services[1].Name
+	earlier := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	before := []Service{{Name: web, UpdateState: "rollback_completed", UpdateStarted: earlier}}
+	// The rollback of an earlier run is not this run's failure.
+	if f := UpdateFailed(d, before, before); f != nil {
+		t.Fatalf("an earlier rollback counted: %+v", f)
+	}
+	now := []Service{{ID: "w", Name: web, UpdateState: "rollback_completed", UpdateStarted: earlier.Add(time.Minute), UpdateMessage: "update rolled back"}}
+	f := UpdateFailed(d, before, now)
+	if f == nil || f.Name != web {
+		t.Fatalf("this run's rollback not reported: %+v", f)
+	}
+	tasks := []Task{
+		{ID: "t1xxxxxxxxxxxxxx", ServiceID: "w", Slot: 2, NodeID: "n1", State: "failed", Err: "unhealthy container", Hash: d.Services[1].Hash, ContainerID: "c1"},
+		{ID: "t2", ServiceID: "w", Slot: 1, NodeID: "n2", State: "running", Hash: "old"},
+	}
+	got := FormatFailure(d, *f, tasks, []Node{{ID: "n1", Hostname: "node1"}}, map[string]string{"t1xxxxxxxxxxxxxx": "exit 1: MODE is broken"})
+	want := " (update rolled back)\n  task demo_web.2 (t1xxxxxxxxxx) on node1: unhealthy container\n    last health check: exit 1: MODE is broken"
+	if got != want {
+		t.Fatalf("FormatFailure:\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestOnLiveNodes(t *testing.T) {
+	tasks := []Task{{ID: "a", NodeID: "up"}, {ID: "b", NodeID: "dead"}, {ID: "c"}}
+	got := onLiveNodes(tasks, []Node{{ID: "up", State: "ready"}, {ID: "dead", State: "down"}})
+	if len(got) != 1 || got[0].ID != "a" {
+		t.Fatalf("got %+v", got)
 	}
 }

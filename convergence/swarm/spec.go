@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
+
 	"github.com/mycompose/mycompose/project"
 )
 
@@ -27,6 +30,10 @@ type ServiceSpec struct {
 	Global          bool
 	Replicas        uint64
 	Hash            string
+	// RegistryAuth sends the user's credentials for the image's registry
+	// with the spec, for the nodes' pulls (docker stack deploy
+	// --with-registry-auth). Not part of the hash.
+	RegistryAuth bool `json:"-"`
 }
 
 // NetworkRef attaches the tasks to an overlay network.
@@ -74,8 +81,34 @@ func objectName(o project.SwarmObject) string {
 	return o.Name + "_" + hex.EncodeToString(sum[:])[:10]
 }
 
-// BuildDesired resolves a project loaded in Swarm mode into the desired stack.
-func BuildDesired(p *project.Project) (*Desired, error) {
+// Pin returns ref pinned to digest (name:tag@sha256:...), as docker stack
+// deploy writes it; a reference that already names a digest is kept.
+func Pin(ref, dgst string) (string, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return "", fmt.Errorf("image %q: %w", ref, err)
+	}
+	if _, ok := named.(reference.Canonical); ok {
+		return ref, nil
+	}
+	d, err := digest.Parse(dgst)
+	if err != nil {
+		return "", fmt.Errorf("image %q: digest %q: %w", ref, dgst, err)
+	}
+	// Untagged means :latest, written out as the daemon's own pinning does.
+	c, err := reference.WithDigest(reference.TagNameOnly(named), d)
+	if err != nil {
+		return "", err
+	}
+	return reference.FamiliarString(c), nil
+}
+
+// BuildDesired resolves a project loaded in Swarm mode into the desired
+// stack. digests maps image references, as the file names them, to the
+// manifest digest their registry reported: those images are pinned
+// (Pin), so that every node runs the same bytes and a new push under the
+// same tag changes the spec (and rolls the service).
+func BuildDesired(p *project.Project, digests map[string]string) (*Desired, error) {
 	d := &Desired{Stack: p.Name}
 	ns := map[string]string{project.StackNamespaceLabel: p.Name}
 	secretNames, configNames := map[string]string{}, map[string]string{}
@@ -122,9 +155,18 @@ func BuildDesired(p *project.Project) (*Desired, error) {
 		for _, r := range s.Swarm.Configs {
 			spec.Configs = append(spec.Configs, FileRef{Name: configNames[r.Key], Ref: r})
 		}
-		// Config and ConfigHash are the local engine's; replicas are not
+		if dg := digests[s.Container.Image]; dg != "" {
+			pinned, err := Pin(s.Container.Image, dg)
+			if err != nil {
+				return nil, fmt.Errorf("service %q: %w", s.Name, err)
+			}
+			spec.Service.Container.Image = pinned
+		}
+		// Config and ConfigHash are the local engine's, and the build
+		// section only says how the image was made; replicas are not
 		// part of the hash so that scaling never rolls a service.
 		spec.Service.Config, spec.Service.ConfigHash, spec.Service.Replicas = nil, "", 0
+		spec.Service.Build = nil
 		h, err := hashOf(spec)
 		if err != nil {
 			return nil, err
