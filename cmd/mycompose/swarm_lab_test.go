@@ -101,7 +101,7 @@ func TestSwarmLabStack(t *testing.T) {
 	}
 
 	// up -d: 6 replicas spread over the 3 nodes, an overlay network, a secret.
-	l.mc(dir, "up", "-d")
+	l.mc(dir, "up", "-d", "--resolve-image", "never")
 	n, nodes := l.runningWeb()
 	if n != 6 || len(nodes) != 3 {
 		t.Fatalf("after up: %d running on %v, want 6 on 3 nodes", n, nodes)
@@ -182,7 +182,7 @@ func TestSwarmLabStack(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}()
-	l.mc(dir, "up", "-d", "--scale", "web=9")
+	l.mc(dir, "up", "-d", "--resolve-image", "never", "--scale", "web=9")
 	close(stop)
 	wg.Wait()
 	if minRunning < 9 {
