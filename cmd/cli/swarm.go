@@ -76,7 +76,9 @@ func runSwarmUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions,
 	}
 	var digests map[string]string
 	if o.ResolveImage == "always" {
-		if digests, err = resolveImages(ctx, deps, sw, p); err != nil {
+		// A dry run has built and pushed nothing: a build: image not yet
+		// in its registry is then only warned about.
+		if digests, err = resolveImages(ctx, deps, sw, p, g.DryRun && o.Build); err != nil {
 			return err
 		}
 	}
@@ -98,7 +100,7 @@ func runSwarmUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions,
 // image, as docker stack deploy --resolve-image always does. An image the
 // registry does not know is deployed by tag with docker's warning, except
 // a built one: that one must have been pushed.
-func resolveImages(ctx context.Context, deps *Deps, sw msw.Engine, p *project.Project) (map[string]string, error) {
+func resolveImages(ctx context.Context, deps *Deps, sw msw.Engine, p *project.Project, dryBuild bool) (map[string]string, error) {
 	out := map[string]string{}
 	for _, s := range p.Services {
 		ref := s.Container.Image
@@ -111,7 +113,7 @@ func resolveImages(ctx context.Context, deps *Deps, sw msw.Engine, p *project.Pr
 			out[ref] = dg
 		case !errors.Is(err, msw.ErrNotResolved):
 			return nil, err
-		case s.Build != nil:
+		case s.Build != nil && !dryBuild:
 			return nil, fmt.Errorf("service %q: %w: build and push it first (mycompose --swarm up -d --build, or build --push)", s.Name, err)
 		default:
 			out[ref] = ""

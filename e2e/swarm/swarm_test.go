@@ -230,8 +230,12 @@ func TestSwarmRollout(t *testing.T) {
 				t.Fatalf("%s already has the image", l.node(i))
 			}
 		}
-		out := l.mustMC(nil, "up", "-d", "--build", "--with-registry-auth")
-		t.Logf("up --build:\n%s", out)
+		// build --push, then up: the registry asks for credentials, so the
+		// workers can pull only with those up passes them
+		// (--with-registry-auth).
+		out := l.mustMC(nil, "build", "--push")
+		out += l.mustMC(nil, "up", "-d", "--with-registry-auth")
+		t.Logf("build --push, up:\n%s", out)
 		v1 = l.service().Spec.TaskTemplate.ContainerSpec.Image
 		if !strings.HasPrefix(v1, l.registry+"/swm/app:1@sha256:") {
 			t.Fatalf("service image %q: want %s/swm/app:1 pinned to a digest", v1, l.registry)
