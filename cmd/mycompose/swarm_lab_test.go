@@ -3,12 +3,10 @@ package main
 // End-to-end tests of --swarm against a 3-node Swarm lab of nested dockerd
 // containers (scripts/swarm-lab.sh). The lab gets a unique name and is torn
 // down even when the test fails. The node image is built by `make test`
-// (scripts/setup.sh swarm-node); without it the test fails in CI and is
-// skipped elsewhere.
+// (scripts/setup.sh swarm-node); without it the test fails
+// (internal/swarmlab).
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mycompose/mycompose/internal/swarmlab"
 )
 
 const swarmLab = "../../scripts/swarm-lab.sh"
@@ -28,30 +28,8 @@ type lab struct {
 
 func startLab(t *testing.T) *lab {
 	t.Helper()
-	if exec.Command("docker", "image", "inspect", "mycompose-test/swarm-node").Run() != nil {
-		// CI builds the image first, so there a missing image is a failure.
-		if os.Getenv("CI") != "" {
-			t.Fatal("no mycompose-test/swarm-node image: make test builds it (scripts/setup.sh swarm-node)")
-		}
-		t.Skip("no mycompose-test/swarm-node image: run make swarm-node (make test does)")
-	}
-	suffix := make([]byte, 3)
-	rand.Read(suffix)
-	l := &lab{t: t, name: "mcsw" + hex.EncodeToString(suffix)}
-	t.Cleanup(func() {
-		if out, err := exec.Command(swarmLab, "down", l.name).CombinedOutput(); err != nil {
-			t.Logf("lab down: %v: %s", err, out)
-		}
-	})
-	if out, err := exec.Command(swarmLab, "up", l.name).CombinedOutput(); err != nil {
-		t.Fatalf("lab up: %v\n%s", err, out)
-	}
-	out, err := exec.Command(swarmLab, "host", l.name).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.host = strings.TrimSpace(string(out))
-	return l
+	sl := swarmlab.Start(t, swarmlab.Options{Prefix: "mcsw"})
+	return &lab{t: t, name: sl.Name, host: sl.Host}
 }
 
 func (l *lab) node(i int) string { return l.name + "-node" + string(rune('0'+i)) }

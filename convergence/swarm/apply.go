@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -386,7 +387,7 @@ func WaitRolledBack(ctx context.Context, e Engine, stack string, names []string,
 			return err
 		}
 		for _, s := range services {
-			if !contains(names, s.Name) || done[s.Name] || s.UpdateStarted.Equal(prior[s.Name]) {
+			if !slices.Contains(names, s.Name) || done[s.Name] || s.UpdateStarted.Equal(prior[s.Name]) {
 				continue
 			}
 			switch s.UpdateState {
@@ -406,13 +407,4 @@ func WaitRolledBack(ctx context.Context, e Engine, stack string, names []string,
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -27,10 +27,11 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
+
+	"github.com/mycompose/mycompose/internal/swarmlab"
 )
 
 const (
-	swarmLab = "../../scripts/swarm-lab.sh"
 	stack    = "swm"
 	service  = stack + "_app"
 	replicas = 4
@@ -56,44 +57,27 @@ func TestMain(m *testing.M) {
 
 // lab is a running Swarm lab with its registry (basic auth).
 type lab struct {
-	t        *testing.T
-	name     string
-	host     string // DOCKER_HOST of the manager
-	registry string // host:port of the lab registry, as the nodes reach it
-	config   string // DOCKER_CONFIG holding the registry's credentials
-	dir      string // the project directory
-	api      *client.Client
+	*swarmlab.Lab
+	t      *testing.T
+	config string // DOCKER_CONFIG holding the registry's credentials
+	dir    string // the project directory
+	api    *client.Client
 }
 
 func startLab(t *testing.T) *lab {
 	t.Helper()
-	if out, err := exec.Command("docker", "image", "inspect", "mycompose-test/swarm-node").CombinedOutput(); err != nil {
-		t.Fatalf("no mycompose-test/swarm-node image (make test builds it: scripts/setup.sh swarm-node): %v %s", err, out)
-	}
-	suffix := make([]byte, 3)
-	rand.Read(suffix)
-	l := &lab{t: t, name: "swm" + hex.EncodeToString(suffix)}
-	t.Cleanup(func() {
-		if out, err := exec.Command(swarmLab, "down", l.name).CombinedOutput(); err != nil {
-			t.Logf("lab down: %v: %s", err, out)
-		}
-	})
-	user, password := "swm", hex.EncodeToString(suffix)+"-pw"
-	up := exec.Command(swarmLab, "up", l.name)
-	up.Env = append(os.Environ(), "SWARM_REGISTRY_USER="+user, "SWARM_REGISTRY_PASSWORD="+password)
-	if out, err := up.CombinedOutput(); err != nil {
-		t.Fatalf("lab up: %v\n%s", err, out)
-	}
-	l.host = strings.TrimSpace(l.script("host"))
-	l.registry = strings.TrimSpace(l.script("registry"))
+	pw := make([]byte, 8)
+	rand.Read(pw)
+	user, password := "swm", hex.EncodeToString(pw)
+	l := &lab{t: t, Lab: swarmlab.Start(t, swarmlab.Options{Prefix: "swm", RegistryUser: user, RegistryPassword: password})}
 	l.config = t.TempDir()
 	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 	if err := os.WriteFile(filepath.Join(l.config, "config.json"),
-		[]byte(fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, l.registry, auth)), 0o600); err != nil {
+		[]byte(fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, l.Registry, auth)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var err error
-	if l.api, err = client.NewClientWithOpts(client.WithHost(l.host), client.WithAPIVersionNegotiation()); err != nil {
+	if l.api, err = client.NewClientWithOpts(client.WithHost(l.Host), client.WithAPIVersionNegotiation()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.api.Close() })
@@ -104,23 +88,12 @@ func startLab(t *testing.T) *lab {
 	return l
 }
 
-func (l *lab) script(args ...string) string {
-	l.t.Helper()
-	out, err := exec.Command(swarmLab, append([]string{args[0], l.name}, args[1:]...)...).Output()
-	if err != nil {
-		l.t.Fatalf("swarm-lab %s: %v", args[0], err)
-	}
-	return string(out)
-}
-
-func (l *lab) node(i int) string { return fmt.Sprintf("%s-node%d", l.name, i) }
-
 // mc runs mycompose --swarm on the manager with the given variables of
 // the compose file and returns its output and error.
 func (l *lab) mc(env []string, args ...string) (string, error) {
-	cmd := exec.Command(binary, append([]string{"--swarm", "-H", l.host, "-p", stack}, args...)...)
+	cmd := exec.Command(binary, append([]string{"--swarm", "-H", l.Host, "-p", stack}, args...)...)
 	cmd.Dir = l.dir
-	cmd.Env = append(os.Environ(), append([]string{"DOCKER_CONFIG=" + l.config, "REGISTRY=" + l.registry}, env...)...)
+	cmd.Env = append(os.Environ(), append([]string{"DOCKER_CONFIG=" + l.config, "REGISTRY=" + l.Registry}, env...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -226,8 +199,8 @@ func TestSwarmRollout(t *testing.T) {
 		l.t = t
 		// The workers have never seen the image.
 		for i := 2; i <= 3; i++ {
-			if out, _ := exec.Command("docker", "exec", l.node(i), "docker", "images", "-q", l.registry+"/swm/app").Output(); strings.TrimSpace(string(out)) != "" {
-				t.Fatalf("%s already has the image", l.node(i))
+			if out, _ := exec.Command("docker", "exec", l.Node(i), "docker", "images", "-q", l.Registry+"/swm/app").Output(); strings.TrimSpace(string(out)) != "" {
+				t.Fatalf("%s already has the image", l.Node(i))
 			}
 		}
 		// build --push, then up: the registry asks for credentials, so the
@@ -237,13 +210,13 @@ func TestSwarmRollout(t *testing.T) {
 		out += l.mustMC(nil, "up", "-d", "--with-registry-auth")
 		t.Logf("build --push, up:\n%s", out)
 		v1 = l.service().Spec.TaskTemplate.ContainerSpec.Image
-		if !strings.HasPrefix(v1, l.registry+"/swm/app:1@sha256:") {
-			t.Fatalf("service image %q: want %s/swm/app:1 pinned to a digest", v1, l.registry)
+		if !strings.HasPrefix(v1, l.Registry+"/swm/app:1@sha256:") {
+			t.Fatalf("service image %q: want %s/swm/app:1 pinned to a digest", v1, l.Registry)
 		}
 		// The digest is the one the registry holds (the manager pushed it).
 		var inspect []struct{ RepoDigests []string }
-		raw, err := exec.Command("docker", "-H", l.host, "image", "inspect", l.registry+"/swm/app:1").Output()
-		if err != nil || !strings.Contains(string(raw), l.registry+"/swm/app@"+digestOf(v1)) {
+		raw, err := exec.Command("docker", "-H", l.Host, "image", "inspect", l.Registry+"/swm/app:1").Output()
+		if err != nil || !strings.Contains(string(raw), l.Registry+"/swm/app@"+digestOf(v1)) {
 			t.Fatalf("pushed digests %s (%v) do not include %s (%v)", raw, err, digestOf(v1), inspect)
 		}
 		tasks, err := l.running(context.Background())
@@ -259,8 +232,8 @@ func TestSwarmRollout(t *testing.T) {
 		}
 		// Every node pulled those very bytes from the registry.
 		for i := 1; i <= 3; i++ {
-			if out, err := exec.Command("docker", "exec", l.node(i), "docker", "image", "inspect", "-f", "{{.Id}}", l.registry+"/swm/app@"+digestOf(v1)).CombinedOutput(); err != nil {
-				t.Errorf("%s has no image %s: %v %s", l.node(i), digestOf(v1), err, out)
+			if out, err := exec.Command("docker", "exec", l.Node(i), "docker", "image", "inspect", "-f", "{{.Id}}", l.Registry+"/swm/app@"+digestOf(v1)).CombinedOutput(); err != nil {
+				t.Errorf("%s has no image %s: %v %s", l.Node(i), digestOf(v1), err, out)
 			}
 		}
 	})
@@ -298,10 +271,14 @@ func TestSwarmRollout(t *testing.T) {
 	t.Run("good_update_start_first", func(t *testing.T) {
 		l.t = t
 		// logs -f follows the service's tasks as they are replaced.
-		var logs syncBuffer
-		follow := exec.Command(binary, "--swarm", "-H", l.host, "-p", stack, "logs", "-f", "app")
-		follow.Dir, follow.Stdout, follow.Stderr = l.dir, &logs, &logs
-		follow.Env = append(os.Environ(), "REGISTRY="+l.registry)
+		logs, err := os.Create(filepath.Join(t.TempDir(), "logs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logs.Close()
+		follow := exec.Command(binary, "--swarm", "-H", l.Host, "-p", stack, "logs", "-f", "app")
+		follow.Dir, follow.Stdout, follow.Stderr = l.dir, logs, logs
+		follow.Env = append(os.Environ(), "REGISTRY="+l.Registry)
 		if err := follow.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -312,7 +289,7 @@ func TestSwarmRollout(t *testing.T) {
 		t.Logf("up (good update), %d samples, %d..%d running:\n%s", s.samples, s.min, s.max, out)
 		svc := l.service()
 		v2 = svc.Spec.TaskTemplate.ContainerSpec.Image
-		if !strings.HasPrefix(v2, l.registry+"/swm/app:2@sha256:") || svc.Spec.UpdateConfig == nil || svc.Spec.UpdateConfig.Order != "start-first" {
+		if !strings.HasPrefix(v2, l.Registry+"/swm/app:2@sha256:") || svc.Spec.UpdateConfig == nil || svc.Spec.UpdateConfig.Order != "start-first" {
 			t.Fatalf("image %s, update config %+v: want version 2, start-first", v2, svc.Spec.UpdateConfig)
 		}
 		if svc.UpdateStatus == nil || svc.UpdateStatus.State != swarm.UpdateStateCompleted {
@@ -322,9 +299,10 @@ func TestSwarmRollout(t *testing.T) {
 			t.Errorf("a start-first update let the healthy tasks drop to %d (want %d)", s.min, replicas)
 		}
 		l.waitRunning(t, v2, "")
-		for deadline := time.Now().Add(20 * time.Second); strings.Count(logs.String(), "serving version 2") < replicas; time.Sleep(200 * time.Millisecond) {
+		followed := func() string { b, _ := os.ReadFile(logs.Name()); return string(b) }
+		for deadline := time.Now().Add(20 * time.Second); strings.Count(followed(), "serving version 2") < replicas; time.Sleep(200 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("logs -f did not follow the new tasks:\n%s", logs.String())
+				t.Fatalf("logs -f did not follow the new tasks:\n%s", followed())
 			}
 		}
 	})
@@ -350,14 +328,14 @@ func TestSwarmRollout(t *testing.T) {
 		for _, tk := range running {
 			where[names[tk.NodeID]]++
 		}
-		drained := l.node(3)
+		drained := l.Node(3)
 		if where[drained] == 0 {
-			drained = l.node(2)
+			drained = l.Node(2)
 		}
 		if where[drained] == 0 {
 			t.Fatalf("no task on a worker to drain: %v", where)
 		}
-		if out, err := exec.Command("docker", "-H", l.host, "node", "update", "--availability", "drain", drained).CombinedOutput(); err != nil {
+		if out, err := exec.Command("docker", "-H", l.Host, "node", "update", "--availability", "drain", drained).CombinedOutput(); err != nil {
 			t.Fatalf("drain: %v %s", err, out)
 		}
 		l.waitRunning(t, v1, drained)
@@ -366,7 +344,7 @@ func TestSwarmRollout(t *testing.T) {
 			t.Errorf("ps after draining %s:\n%s", drained, ps)
 		}
 		t.Logf("ps after draining %s:\n%s", drained, ps)
-		if out, err := exec.Command("docker", "-H", l.host, "node", "update", "--availability", "active", drained).CombinedOutput(); err != nil {
+		if out, err := exec.Command("docker", "-H", l.Host, "node", "update", "--availability", "active", drained).CombinedOutput(); err != nil {
 			t.Fatalf("activate: %v %s", err, out)
 		}
 	})
@@ -427,24 +405,6 @@ func TestSwarmRollout(t *testing.T) {
 			}
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for a writing process and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // waitRunning waits (up to a minute) until the service runs all its
