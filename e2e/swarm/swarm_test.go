@@ -338,6 +338,10 @@ func TestSwarmRollout(t *testing.T) {
 		if out, err := exec.Command("docker", "-H", l.Host, "node", "update", "--availability", "drain", drained).CombinedOutput(); err != nil {
 			t.Fatalf("drain: %v %s", err, out)
 		}
+		n, _, err := l.api.NodeInspectWithRaw(context.Background(), drained)
+		if err != nil || n.Spec.Availability != swarm.NodeAvailabilityDrain {
+			t.Fatalf("node %s: availability %q (%v), want drain", drained, n.Spec.Availability, err)
+		}
 		l.waitRunning(t, v1, drained)
 		ps := l.mustMC(nil, "ps")
 		if strings.Count(ps, service+".") != replicas || strings.Contains(ps, drained) {
