@@ -211,8 +211,9 @@ func Wait(ctx context.Context, e Engine, d *Desired, before []Service, timeout t
 	}
 }
 
-// UpdateFailed returns the first desired service whose update, started
-// after before was observed, is paused or rolled back. Pure.
+// UpdateFailed returns the first desired service whose update is paused,
+// or was rolled back after before was observed (an earlier run's rollback
+// left the service as it was: not this run's failure). Pure.
 func UpdateFailed(d *Desired, before, services []Service) *Service {
 	want := map[string]bool{}
 	for _, s := range d.Services {
@@ -223,12 +224,18 @@ func UpdateFailed(d *Desired, before, services []Service) *Service {
 		prior[s.Name] = s.UpdateStarted
 	}
 	for _, s := range services {
-		if !want[s.Name] || s.UpdateStarted.Equal(prior[s.Name]) {
+		if !want[s.Name] {
 			continue
 		}
 		switch s.UpdateState {
-		case "paused", "rollback_completed", "rollback_paused":
+		case "paused", "rollback_paused":
+			// Stuck, whichever run started it: nothing converges until
+			// an update or rollback resumes it.
 			return &s
+		case "rollback_completed":
+			if !s.UpdateStarted.Equal(prior[s.Name]) {
+				return &s
+			}
 		}
 	}
 	return nil

@@ -191,6 +191,10 @@ func TestUpdateFailedOnlyCountsThisRun(t *testing.T) {
 	if f := UpdateFailed(d, before, before); f != nil {
 		t.Fatalf("an earlier rollback counted: %+v", f)
 	}
+	paused := []Service{{Name: web, UpdateState: "paused", UpdateStarted: earlier}}
+	if f := UpdateFailed(d, paused, paused); f == nil {
+		t.Fatal("an update paused earlier is stuck: it must be reported")
+	}
 	now := []Service{{ID: "w", Name: web, UpdateState: "rollback_completed", UpdateStarted: earlier.Add(time.Minute), UpdateMessage: "update rolled back"}}
 	f := UpdateFailed(d, before, now)
 	if f == nil || f.Name != web {
