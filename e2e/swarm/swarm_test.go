@@ -389,6 +389,39 @@ func TestSwarmRollout(t *testing.T) {
 		l.waitRunning(t, v1, "")
 	})
 
+	t.Run("workers_need_the_credentials", func(t *testing.T) {
+		l.t = t
+		// The same image pushed as version 3 to the registry (which asks
+		// for basic auth), deployed as another stack without
+		// --with-registry-auth: the workers cannot pull it.
+		const other = "swmna"
+		env := []string{"VERSION=3"}
+		l.mustMC(env, "-p", other, "build", "--push")
+		out, _ := l.mc(env, "-p", other, "up", "-d", "--wait-timeout", "15")
+		t.Logf("up without --with-registry-auth:\n%s", out)
+		defer l.mc(env, "-p", other, "down")
+		tasks, err := l.api.TaskList(context.Background(), swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", other+"_app"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := l.nodeNames()
+		refused, ran := 0, 0
+		for _, tk := range tasks {
+			if names[tk.NodeID] == l.Node(1) {
+				continue // the manager built the image: it has it
+			}
+			if tk.Status.State == swarm.TaskStateRunning {
+				ran++
+			}
+			if strings.Contains(tk.Status.Err, "No such image") {
+				refused++
+			}
+		}
+		if ran > 0 || refused == 0 {
+			t.Fatalf("without credentials: %d tasks ran on workers, %d refused for want of the image", ran, refused)
+		}
+	})
+
 	t.Run("down", func(t *testing.T) {
 		l.t = t
 		id := l.service().ID
