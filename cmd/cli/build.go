@@ -166,12 +166,65 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 		defer ui.done()
 	}
 	classic := envValue(deps.Environ, "DOCKER_BUILDKIT") == "0"
-	return runBuilds(ctx, names, deps_, parallelLimit(deps), func(ctx context.Context, name string) (string, error) {
+	reqs := map[string]convergence.BuildRequest{}
+	for _, name := range names {
 		svc, _ := p.Service(name)
 		req := convergence.BuildRequestFor(p, svc)
 		req.Classic = classic
-		return buildOne(ctx, eng, svc.Name, req, ui)
+		reqs[name] = req
+	}
+	records := openBuildRecords(deps, eng.Endpoint())
+	digests, unchanged := unchangedBuilds(ctx, eng, names, reqs, records)
+	return runBuilds(ctx, names, deps_, parallelLimit(deps), func(ctx context.Context, name string) (string, error) {
+		req := reqs[name]
+		if unchanged[name] {
+			ui.event(convergence.Event{Object: "Image", Name: req.Tags[0], Status: "Built", Detail: "unchanged"})
+			return req.Tags[0], nil
+		}
+		ref, id, err := buildOne(ctx, eng, name, req, ui)
+		if err == nil {
+			if werr := records.put(ref, convergence.BuildRecord{Digest: digests[name], ID: id}); werr != nil {
+				fmt.Fprintf(deps.Stderr, "WARN[0000] could not record the build of %s: %v\n", ref, werr)
+			}
+		}
+		return ref, err
 	})
+}
+
+// unchangedBuilds returns the digest of each build's inputs ("" when it
+// must run whatever they are) and the builds whose inputs are those of the
+// build that made the image their tags name: BuildKit would answer them
+// from its cache with that image. Reading the inputs costs a walk of the
+// contexts (stat only) and one image inspect per reference; any failure
+// there just means the build runs.
+func unchangedBuilds(ctx context.Context, eng Engine, names []string, reqs map[string]convergence.BuildRequest, records buildRecords) (map[string]string, map[string]bool) {
+	inputs := map[string]convergence.BuildInputs{}
+	var refs []string
+	for _, name := range names {
+		req := reqs[name]
+		in, err := convergence.ReadBuildInputs(req)
+		if err != nil {
+			in.Blocker = err.Error()
+		}
+		inputs[name] = in
+		if in.Blocker == "" {
+			refs = append(append(refs, req.Tags...), in.Images...)
+		}
+	}
+	digests, unchanged := map[string]string{}, map[string]bool{}
+	if len(refs) == 0 {
+		return digests, unchanged
+	}
+	ids, err := eng.ImageIDs(ctx, refs)
+	if err != nil {
+		return digests, unchanged
+	}
+	for _, name := range names {
+		req := reqs[name]
+		digests[name] = convergence.InputsDigest(req, inputs[name], ids)
+		unchanged[name] = convergence.BuildUnchanged(digests[name], records.get(req.Tags[0]), req.Tags, ids)
+	}
+	return digests, unchanged
 }
 
 // buildOrder lists names with each after its dependencies, otherwise in
@@ -197,12 +250,13 @@ func buildOrder(names []string, deps map[string][]string) []string {
 }
 
 // buildOne builds one service's image and reports it as an Image line
-// with the builder's steps as its child lines.
-func buildOne(ctx context.Context, eng Engine, service string, req convergence.BuildRequest, ui progressUI) (string, error) {
-	ref := req.Tags[0]
+// with the builder's steps as its child lines; it returns the reference
+// and the image ID.
+func buildOne(ctx context.Context, eng Engine, service string, req convergence.BuildRequest, ui progressUI) (ref, id string, err error) {
+	ref = req.Tags[0]
 	parent := objectKey{"Image", ref}
 	start := time.Now()
-	_, err := eng.BuildImage(ctx, req, func(bp convergence.BuildProgress) {
+	id, err = eng.BuildImage(ctx, req, func(bp convergence.BuildProgress) {
 		switch {
 		case bp.Builder != "":
 			ui.event(convergence.Event{Object: "Image", Name: ref, Status: "Building", Detail: bp.Builder})
@@ -214,10 +268,10 @@ func buildOne(ctx context.Context, eng Engine, service string, req convergence.B
 	})
 	if err != nil {
 		ui.event(convergence.Event{Object: "Image", Name: ref, Status: "Error", Detail: err.Error()})
-		return ref, fmt.Errorf("service %q: %w", service, err)
+		return ref, "", fmt.Errorf("service %q: %w", service, err)
 	}
 	ui.event(convergence.Event{Object: "Image", Name: ref, Status: "Built", Detail: time.Since(start).Round(time.Millisecond).String()})
-	return ref, nil
+	return ref, id, nil
 }
 
 // stepState is how the live view draws a build step.

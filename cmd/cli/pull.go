@@ -159,8 +159,24 @@ const pullLogMaxAge = 366 * 24 * time.Hour
 
 func openPullLog(deps *Deps, endpoint string) *pullLog {
 	l := &pullLog{endpoint: endpoint, entries: map[string]pullEntry{}, added: map[string]pullEntry{}}
-	// A relative XDG_CACHE_HOME is ignored, as the XDG spec says: it would
-	// name a different file in each working directory.
+	dir := cacheDir(deps)
+	if dir == "" {
+		return l
+	}
+	l.path = filepath.Join(dir, "pulls.json")
+	if f, err := readPullLog(l.path); err == nil {
+		for ref, e := range f.Engines[endpoint] {
+			l.entries[ref] = e
+		}
+	}
+	return l
+}
+
+// cacheDir is mycompose's directory in the user's cache directory
+// ($XDG_CACHE_HOME/mycompose, else ~/.cache/mycompose), or "" when neither
+// is an absolute path. A relative XDG_CACHE_HOME is ignored, as the XDG
+// spec says: it would name a different directory in each working directory.
+func cacheDir(deps *Deps) string {
 	dir := envValue(deps.Environ, "XDG_CACHE_HOME")
 	if !filepath.IsAbs(dir) {
 		dir = ""
@@ -169,15 +185,9 @@ func openPullLog(deps *Deps, endpoint string) *pullLog {
 		}
 	}
 	if dir == "" {
-		return l
+		return ""
 	}
-	l.path = filepath.Join(dir, "mycompose", "pulls.json")
-	if f, err := readPullLog(l.path); err == nil {
-		for ref, e := range f.Engines[endpoint] {
-			l.entries[ref] = e
-		}
-	}
-	return l
+	return filepath.Join(dir, "mycompose")
 }
 
 func readPullLog(path string) (pullLogFile, error) {

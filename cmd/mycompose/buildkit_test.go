@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -303,5 +304,96 @@ func TestBuildKitNoCacheFilter(t *testing.T) {
 	}
 	if cached1 != cached2 {
 		t.Errorf("a stage outside no_cache_filter was rebuilt: %s then %s", cached1, cached2)
+	}
+}
+
+// imageEvents returns the Image events of a --progress json run as
+// "status detail" by image name.
+func imageEvents(stderr string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(stderr, "\n") {
+		var e watchEvent
+		if json.Unmarshal([]byte(line), &e) == nil && e.Object == "Image" {
+			out[e.Name] = e.Status + " " + e.Detail
+		}
+	}
+	return out
+}
+
+// TestBuildSkipsUnchangedInputs runs up --build again and again: with the
+// inputs of the build that made the image (context files, Dockerfile,
+// args, base image) unchanged the build is skipped and nothing changes on
+// the engine; a changed file, a touched file (BuildKit's cache answers with
+// the same image), a file .dockerignore leaves out, and a rebuilt base
+// image each get what a build would give.
+func TestBuildSkipsUnchangedInputs(t *testing.T) {
+	h := newHarness(t, "buildskip")
+	p := h.project
+	base := "mycompose-e2e-base-" + uniqueID(t) + ":1"
+	docker(t, "tag", "mycompose-test/busybox:latest", base)
+	t.Cleanup(func() { runDocker("rmi", "-f", p+"-app", base) })
+	writeFile(t, filepath.Join(h.dir, "Dockerfile"),
+		"FROM "+base+"\nARG N\nCOPY app.txt /app.txt\nRUN echo \"$N $(cat /base-marker 2>/dev/null)\" > /built\n")
+	h.env = []string{"XDG_CACHE_HOME=" + t.TempDir()} // no records from other runs
+	image, container := p+"-app", p+"-app-1"
+	upBuild := func() string {
+		t.Helper()
+		return imageEvents(h.ok("--progress", "json", "up", "-d", "--build").stderr)[image]
+	}
+	if ev := upBuild(); !strings.HasPrefix(ev, "Built ") || strings.Contains(ev, "unchanged") {
+		t.Fatalf("first up --build: image event %q, want a build", ev)
+	}
+	id0, _ := idStarted(t, container)
+	img0 := localImageID(t, image)
+	t.Cleanup(func() { runDocker("rmi", img0) }) // untagged by the rebuilds
+
+	if ev := upBuild(); ev != "Built unchanged" {
+		t.Errorf("no-change up --build: image event %q, want the build skipped", ev)
+	}
+	if id, _ := idStarted(t, container); id != id0 || localImageID(t, image) != img0 {
+		t.Error("a no-change up --build changed the image or recreated the container")
+	}
+
+	writeFile(t, filepath.Join(h.dir, "ignored.txt"), "changed, but .dockerignore leaves it out\n")
+	if ev := upBuild(); ev != "Built unchanged" {
+		t.Errorf("after a change to a file .dockerignore leaves out: image event %q, want the build skipped", ev)
+	}
+
+	now := time.Now()
+	if err := os.Chtimes(filepath.Join(h.dir, "app.txt"), now, now); err != nil {
+		t.Fatal(err)
+	}
+	if ev := upBuild(); ev == "Built unchanged" {
+		t.Error("after a touch of a context file: the build was skipped, want it run")
+	}
+	if id, _ := idStarted(t, container); id != id0 || localImageID(t, image) != img0 {
+		t.Error("a touched file made another image (BuildKit's cache gives the same one) or recreated the container")
+	}
+
+	atomicSave(t, filepath.Join(h.dir, "app.txt"), "two\n")
+	if ev := upBuild(); ev == "Built unchanged" {
+		t.Error("after an edit: the build was skipped")
+	}
+	if got := catIn(container, "/app.txt"); got != "two\n" {
+		t.Errorf("after an edit, /app.txt = %q, want the new content", got)
+	}
+	img1 := localImageID(t, image)
+	if img1 == img0 {
+		t.Error("after an edit, the image is the same")
+	}
+	t.Cleanup(func() { runDocker("rmi", img1) })
+
+	// A new image under the base tag: the same Dockerfile gives another image.
+	bdir := t.TempDir()
+	writeFile(t, filepath.Join(bdir, "Dockerfile"), "FROM mycompose-test/busybox:latest\nRUN echo rebased > /base-marker\n")
+	docker(t, "build", "-q", "-t", base, bdir)
+	if ev := upBuild(); ev == "Built unchanged" {
+		t.Error("after the base image changed: the build was skipped")
+	}
+	if got := catIn(container, "/built"); got != "1 rebased\n" {
+		t.Errorf("after the base image changed, /built = %q, want the new base's marker", got)
+	}
+	if ev := upBuild(); ev != "Built unchanged" {
+		t.Errorf("no-change up --build after the rebase: image event %q, want the build skipped", ev)
 	}
 }
