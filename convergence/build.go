@@ -196,23 +196,7 @@ func ignoreMatcher(dir string) (*patternmatcher.PatternMatcher, error) {
 
 func writeContext(w io.Writer, b *project.Build, dockerfile string, pm *patternmatcher.PatternMatcher) error {
 	tw := tar.NewWriter(w)
-	err := filepath.WalkDir(b.Context, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(b.Context, path)
-		if rel == "." {
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		if rel != dockerfile && rel != ".dockerignore" {
-			if skip, _ := pm.MatchesOrParentMatches(rel); skip {
-				if d.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-		}
+	err := walkContext(b.Context, dockerfile, pm, func(path, rel string, d fs.DirEntry) error {
 		info, err := d.Info()
 		if err != nil {
 			return err
@@ -229,6 +213,32 @@ func writeContext(w io.Writer, b *project.Build, dockerfile string, pm *patternm
 		return fmt.Errorf("tar build context %q: %w", b.Context, err)
 	}
 	return tw.Close()
+}
+
+// walkContext calls fn for every entry below dir (not dir itself) that pm
+// (nil: none) does not leave out, with its slash-separated relative path;
+// the Dockerfile (its path relative to dir) and .dockerignore are never
+// left out: the builder always reads them.
+func walkContext(dir, dockerfile string, pm *patternmatcher.PatternMatcher, fn func(path, rel string, d fs.DirEntry) error) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if rel == "." {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if pm != nil && rel != dockerfile && rel != ".dockerignore" {
+			if skip, _ := pm.MatchesOrParentMatches(rel); skip {
+				if d.IsDir() && !pm.Exclusions() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		return fn(path, rel, d)
+	})
 }
 
 // WriteTarEntry writes the file, directory or symlink at path into tw under

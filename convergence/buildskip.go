@@ -218,20 +218,7 @@ func contextStamps(dir, dockerfile string) ([]FileStamp, bool, error) {
 	}
 	var out []FileStamp
 	ok := true
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
-		if rel != "." && rel != ".dockerignore" && pm != nil {
-			if skip, _ := pm.MatchesOrParentMatches(rel); skip {
-				if d.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-		}
+	err = walkContext(dir, "", pm, func(path, rel string, d fs.DirEntry) error {
 		info, err := d.Info()
 		if err != nil {
 			return err
