@@ -276,10 +276,10 @@ func firstDiff(got, want []string) string {
 
 func noLogs(p string) bool { return strings.HasSuffix(p, ".log") }
 
-// TestWatchSyncReliability runs `watch` and checks what file watchers
-// usually get wrong: atomic saves, new and deleted directories, modes, a
-// burst of 1,000 files, ignored files, and replicas scaled or restarted
-// while watching.
+// TestWatchSyncReliability runs `watch` and checks initial_sync and what
+// file watchers usually get wrong: atomic saves, new and deleted
+// directories, modes, a burst of 1,000 files, ignored files, and replicas
+// scaled or restarted while watching.
 func TestWatchSyncReliability(t *testing.T) {
 	h := newHarness(t, "watch")
 	app := filepath.Join(h.dir, "app")
@@ -287,6 +287,11 @@ func TestWatchSyncReliability(t *testing.T) {
 	w.wait(0, "Watching", 60*time.Second)
 	web1, web2 := h.project+"-web-1", h.project+"-web-2"
 
+	t.Run("initial sync", func(t *testing.T) {
+		// The image has no /app: initial_sync: true copied the whole path.
+		waitTree(t, web1, app, "/app", noLogs)
+		waitTree(t, web2, app, "/app", noLogs)
+	})
 	t.Run("atomic save", func(t *testing.T) {
 		atomicSave(t, filepath.Join(app, "index.html"), "v2\n")
 		waitFile(t, web1, "/app/index.html", "v2\n")
@@ -397,7 +402,8 @@ func idStarted(t *testing.T, container string) (string, string) {
 
 // TestWatchActions runs `up --watch` and exercises every action: sync,
 // sync+restart, sync+exec (with its exec options), restart, and rebuild,
-// a failing one included; then Ctrl-C stops the logs, the watch and the
+// a failing one included; include and the build context's .dockerignore
+// filter the changes; then Ctrl-C stops the logs, the watch and the
 // containers.
 func TestWatchActions(t *testing.T) {
 	h := newHarness(t, "watch-actions")
@@ -455,6 +461,24 @@ func TestWatchActions(t *testing.T) {
 			t.Errorf("action restart synced a file: %q", got)
 		}
 	})
+	t.Run("include and .dockerignore", func(t *testing.T) {
+		// The left-out files are written first: once the later ones are
+		// in the containers, they would be too.
+		writeFile(t, filepath.Join(h.dir, "app", "key.secret"), "s\n")
+		writeFile(t, filepath.Join(h.dir, "inc", "b.bin"), "b\n")
+		writeFile(t, filepath.Join(h.dir, "app", "ok.html"), "ok\n")
+		writeFile(t, filepath.Join(h.dir, "inc", "a.txt"), "a2\n")
+		for _, c := range []string{web1, web2} {
+			waitFile(t, c, "/app/ok.html", "ok\n")
+			waitFile(t, c, "/inc/a.txt", "a2\n")
+			if catIn(c, "/app/key.secret") != "" {
+				t.Errorf("%s: a file the build context's .dockerignore leaves out was synced", c)
+			}
+			if catIn(c, "/inc/b.bin") != "" {
+				t.Errorf("%s: a file outside the rule's include was synced", c)
+			}
+		}
+	})
 	t.Run("failed rebuild keeps watching", func(t *testing.T) {
 		id1, _ := idStarted(t, web1)
 		mark := w.mark()
@@ -480,9 +504,14 @@ func TestWatchActions(t *testing.T) {
 		if id, _ := idStarted(t, web1); id == id1 {
 			t.Errorf("rebuild kept container %s", web1)
 		}
-		// The recreated containers get what was synced since the start.
+		// The recreated containers get what was synced since the start,
+		// through the same filters.
 		waitFile(t, web1, "/app/index.html", "v3\n")
 		waitFile(t, web2, "/etc/app/app.conf", "c2\n")
+		waitFile(t, web2, "/inc/a.txt", "a2\n")
+		if catIn(web2, "/inc/b.bin") != "" || catIn(web2, "/app/key.secret") != "" {
+			t.Error("the catch-up sync of a recreated container ignored include or .dockerignore")
+		}
 		// And the watch goes on.
 		atomicSave(t, filepath.Join(h.dir, "app", "index.html"), "v4\n")
 		waitFile(t, web2, "/app/index.html", "v4\n")
