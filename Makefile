@@ -70,13 +70,9 @@ install-plugin: build
 	@dir="$${DOCKER_CONFIG:-$$HOME/.docker}/cli-plugins"; \
 	mkdir -p "$$dir" && install -m 0755 $(BIN) "$$dir/docker-mycompose" && echo "installed $$dir/docker-mycompose"
 
-bench: build images
+# With the dev loop (watch latency, builds) beside Docker Compose v5.6 from peers.
+bench: build images peers
 	$(GO) run ./bench -out bench/RESULTS.md
-
-# watch latency: rename on the host -> content readable in the container.
-.PHONY: bench-watch
-bench-watch: build images
-	$(GO) run ./bench/watchlat -bin $(BIN) -out bench/WATCH.md
 
 clean:
 	rm -rf bin

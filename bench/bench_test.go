@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mycompose/mycompose/convergence/dockerengine"
 )
 
 // TestSmoke runs a quick benchmark (small sizes, one repetition, mycompose
@@ -70,4 +73,66 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestDevloopSmoke runs the dev loop's scenarios in quick mode for
+// mycompose alone and checks that each produced numbers and passed its
+// checks, and that the report section and the latency plot were written.
+func TestDevloopSmoke(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "mycompose")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/mycompose").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if err := ensureImage(root); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := dockerengine.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cfg := config{reps: 1, quick: true, tools: []string{"mycompose"}, devloop: devloopParts, log: testWriter{t}}
+	d, err := runDevloop(ctx, cfg, root, bin, eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.watch) != 3 {
+		t.Errorf("%d watch rows, want 3", len(d.watch))
+	}
+	for _, w := range d.watch {
+		if w.err != nil || len(w.lat) == 0 {
+			t.Errorf("watch %s: %d samples, %v", w.scenario, len(w.lat), w.err)
+		}
+	}
+	steps := map[string]bool{}
+	for _, b := range d.build {
+		steps[b.step] = true
+		if len(b.fails) > 0 || len(b.samples) == 0 {
+			t.Errorf("build %s / %s: %d samples, fails %v", b.tool, b.step, len(b.samples), b.fails)
+		}
+	}
+	for _, st := range []string{stepCold, stepNoChange, stepOneFile, stepDockerC, stepDocker} {
+		if !steps[st] {
+			t.Errorf("no row for build step %s", st)
+		}
+	}
+	dir := t.TempDir()
+	md, err := d.markdown(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"### Watch latency", "### Builds", "| mycompose | 10 edits 1s apart |", "watch.png"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	if png, err := os.ReadFile(filepath.Join(dir, "watch.png")); err != nil || string(png[1:4]) != "PNG" {
+		t.Errorf("watch.png missing or not a PNG: %v", err)
+	}
 }

@@ -5,7 +5,9 @@
 // the same run. See bench/RESULTS.md for the output.
 //
 //	go run ./bench -out bench/RESULTS.md [-reps 3] [-scenarios 1,2,...]
-//	    [-tools mycompose,docker-compose,floor] [-quick]
+//	    [-tools mycompose,docker-compose,floor] [-quick] [-devloop watch,build|none]
+//
+// With -devloop and no -scenarios, only the dev loop runs (devloop.go).
 package main
 
 import (
@@ -35,7 +37,9 @@ type config struct {
 	scenarios []int // selection numbers 1..8; empty: all
 	tools     []string
 	quick     bool
-	bin       string // mycompose binary; empty: built from the module
+	bin       string   // mycompose binary; empty: built from the module
+	devloop   []string // dev loop parts (devloop.go); empty: none
+	noClassic bool     // only the dev loop: none of the scenarios above
 	log       io.Writer
 }
 
@@ -48,11 +52,25 @@ func main() {
 	flag.StringVar(&tools, "tools", "", "comma-separated tools: mycompose, docker-compose, docker-compose-v2, floor (default: all present)")
 	flag.BoolVar(&cfg.quick, "quick", false, "small sizes, for a smoke run")
 	flag.StringVar(&cfg.bin, "bin", "", "mycompose binary to measure (default: go build ./cmd/mycompose into a temp dir)")
+	devloop := flag.String("devloop", strings.Join(devloopParts, ","), "dev loop parts beside Compose v5.6: watch, build, or none (alone: only these)")
 	flag.Parse()
 	var err error
 	if cfg.scenarios, err = parseInts(scen); err != nil {
 		fatal(err)
 	}
+	if cfg.devloop, err = parseDevloop(*devloop); err != nil {
+		fatal(err)
+	}
+	flag.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "scenarios":
+			if !isSet("devloop") {
+				cfg.devloop = nil
+			}
+		case "devloop":
+			cfg.noClassic = !isSet("scenarios")
+		}
+	})
 	if tools != "" {
 		cfg.tools = strings.Split(tools, ",")
 	}
@@ -103,6 +121,12 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		return nil, err
 	}
 	bin := cfg.bin
+	if bin != "" {
+		// The tools run in their projects' directories.
+		if bin, err = filepath.Abs(bin); err != nil {
+			return nil, err
+		}
+	}
 	if bin == "" {
 		tmp, err := os.MkdirTemp("", "mcbench-bin")
 		if err != nil {
@@ -129,6 +153,9 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		return nil, err
 	}
 	scens := selectScenarios(cfg.scenarios, cfg.quick)
+	if cfg.noClassic {
+		scens = nil
+	}
 	res := &results{cfg: cfg, tools: tools, scenarios: scens, started: time.Now(), env: describeMachine(tools)}
 	total := len(scens) * cfg.reps * len(tools)
 	done := 0
@@ -160,12 +187,24 @@ func run(ctx context.Context, cfg config) (*results, error) {
 			}
 		}
 	}
+	if len(cfg.devloop) > 0 {
+		if res.devloop, err = runDevloop(ctx, cfg, root, bin, eng); err != nil {
+			return res, err
+		}
+	}
 	res.finished = time.Now()
 	if err := res.write(cfg.out); err != nil {
 		return res, err
 	}
 	fmt.Fprintf(cfg.log, "bench: wrote %s in %s\n", cfg.out, res.finished.Sub(res.started).Round(time.Second))
 	return res, nil
+}
+
+// isSet reports whether the flag was given on the command line.
+func isSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func firstLine(s string) string {

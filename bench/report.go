@@ -29,6 +29,7 @@ type results struct {
 	env       string
 	loads     []float64 // 1-minute load average after each run
 	leaked    []string  // networks the engine would not remove after a run
+	devloop   *devloopResults
 	started   time.Time
 	finished  time.Time
 }
@@ -58,7 +59,7 @@ func (r *results) failures() int {
 	for _, c := range r.cells {
 		n += len(c.fails)
 	}
-	return n
+	return n + r.devloop.failures()
 }
 
 func (c *cell) ok() bool { return len(c.samples) > 0 }
@@ -214,6 +215,11 @@ func (r *results) write(out string) error {
 		}
 		b.WriteString("\n![seconds against replicas](growth.png)\n")
 	}
+	dl, err := r.devloop.markdown(filepath.Dir(out))
+	if err != nil {
+		return err
+	}
+	b.WriteString(dl)
 	var fails []string
 	for _, sc := range r.scenarios {
 		for _, t := range r.tools {
