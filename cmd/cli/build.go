@@ -121,10 +121,27 @@ func buildArgs(flags, environ []string) (map[string]string, error) {
 // another's image (additional_contexts: service:NAME) after it, and
 // returns the references built (or, in a dry run, to be built).
 func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p *project.Project, opts convergence.BuildOptions, quiet bool) ([]string, error) {
+	classic := envValue(deps.Environ, "DOCKER_BUILDKIT") == "0"
 	var refs []string
-	for _, s := range p.Services {
-		if s.Build != nil {
-			refs = append(refs, s.Container.Image)
+	reqs := map[string]convergence.BuildRequest{}
+	inputs := map[string]convergence.BuildInputs{}
+	for i := range p.Services {
+		s := &p.Services[i]
+		if s.Build == nil {
+			continue
+		}
+		refs = append(refs, s.Container.Image)
+		req := convergence.BuildRequestFor(p, s)
+		req.Classic = classic
+		reqs[s.Name] = req
+		if opts.Force && !opts.Never && !g.DryRun && (opts.Services == nil || contains(opts.Services, s.Name)) {
+			// What a skip needs is read with the images' IDs, in
+			// the same round of inspects.
+			in := readBuildInputs(req)
+			inputs[s.Name] = in
+			if in.Blocker == "" {
+				refs = append(append(refs, req.Tags[1:]...), in.Images...)
+			}
 		}
 	}
 	if len(refs) == 0 {
@@ -165,16 +182,15 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 		ui = g.progressView(deps, spec)
 		defer ui.done()
 	}
-	classic := envValue(deps.Environ, "DOCKER_BUILDKIT") == "0"
-	reqs := map[string]convergence.BuildRequest{}
-	for _, name := range names {
-		svc, _ := p.Service(name)
-		req := convergence.BuildRequestFor(p, svc)
-		req.Classic = classic
-		reqs[name] = req
-	}
 	records := openBuildRecords(deps, eng.Endpoint())
-	digests, unchanged := unchangedBuilds(ctx, eng, names, reqs, records)
+	digests, unchanged := map[string]string{}, map[string]bool{}
+	for _, name := range names {
+		req := reqs[name]
+		if in, ok := inputs[name]; ok {
+			digests[name] = convergence.InputsDigest(req, in, present)
+			unchanged[name] = convergence.BuildUnchanged(digests[name], records.get(req.Tags[0]), req.Tags, present)
+		}
+	}
 	return runBuilds(ctx, names, deps_, parallelLimit(deps), func(ctx context.Context, name string) (string, error) {
 		req := reqs[name]
 		if unchanged[name] {
@@ -191,40 +207,15 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 	})
 }
 
-// unchangedBuilds returns the digest of each build's inputs ("" when it
-// must run whatever they are) and the builds whose inputs are those of the
-// build that made the image their tags name: BuildKit would answer them
-// from its cache with that image. Reading the inputs costs a walk of the
-// contexts (stat only) and one image inspect per reference; any failure
-// there just means the build runs.
-func unchangedBuilds(ctx context.Context, eng Engine, names []string, reqs map[string]convergence.BuildRequest, records buildRecords) (map[string]string, map[string]bool) {
-	inputs := map[string]convergence.BuildInputs{}
-	var refs []string
-	for _, name := range names {
-		req := reqs[name]
-		in, err := convergence.ReadBuildInputs(req)
-		if err != nil {
-			in.Blocker = err.Error()
-		}
-		inputs[name] = in
-		if in.Blocker == "" {
-			refs = append(append(refs, req.Tags...), in.Images...)
-		}
-	}
-	digests, unchanged := map[string]string{}, map[string]bool{}
-	if len(refs) == 0 {
-		return digests, unchanged
-	}
-	ids, err := eng.ImageIDs(ctx, refs)
+// readBuildInputs reads what the skip decision of req needs (a stat walk
+// of its context); a failure just means the build runs, and says why if
+// the build fails too.
+func readBuildInputs(req convergence.BuildRequest) convergence.BuildInputs {
+	in, err := convergence.ReadBuildInputs(req)
 	if err != nil {
-		return digests, unchanged
+		in.Blocker = err.Error()
 	}
-	for _, name := range names {
-		req := reqs[name]
-		digests[name] = convergence.InputsDigest(req, inputs[name], ids)
-		unchanged[name] = convergence.BuildUnchanged(digests[name], records.get(req.Tags[0]), req.Tags, ids)
-	}
-	return digests, unchanged
+	return in
 }
 
 // buildOrder lists names with each after its dependencies, otherwise in
