@@ -220,6 +220,12 @@ func writeContext(w io.Writer, b *project.Build, dockerfile string, pm *patternm
 // the Dockerfile (its path relative to dir) and .dockerignore are never
 // left out: the builder always reads them.
 func walkContext(dir, dockerfile string, pm *patternmatcher.PatternMatcher, fn func(path, rel string, d fs.DirEntry) error) error {
+	// A context reached through a symlink is walked where it points:
+	// WalkDir would take the link for a file and list nothing below it.
+	dir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
 	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -223,7 +223,14 @@ func contextStamps(dir, dockerfile string) ([]FileStamp, bool, error) {
 		if err != nil {
 			return err
 		}
-		st := FileStamp{Path: rel, Mode: uint32(info.Mode()), Size: info.Size(), MTime: info.ModTime().UnixNano()}
+		st := FileStamp{Path: rel, Mode: uint32(info.Mode())}
+		if d.IsDir() {
+			// A directory is its mode and its entries: its times move when
+			// a file the builder does not read comes or goes.
+			out = append(out, st)
+			return nil
+		}
+		st.Size, st.MTime = info.Size(), info.ModTime().UnixNano()
 		if st.CTime, st.Inode, ok = changeTime(info); !ok {
 			return filepath.SkipAll
 		}

@@ -72,9 +72,10 @@ func digestOf(t *testing.T, req BuildRequest, images map[string]string) string {
 func TestInputsDigestFollowsWhatTheBuilderReads(t *testing.T) {
 	req := buildDir(t, map[string]string{
 		"Dockerfile":    "FROM base\nCOPY . /app\n",
-		".dockerignore": "ignored/\n",
+		".dockerignore": "ignored/\n**/*.log\n",
 		"app/main.txt":  "v1",
 		"ignored/x":     "x",
+		"app/sub/y.txt": "y",
 	})
 	dir := req.Build.Context
 	images := map[string]string{"base": "sha256:b1", "p-web": "sha256:w1"}
@@ -90,6 +91,7 @@ func TestInputsDigestFollowsWhatTheBuilderReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "ignored", "new"), []byte("n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "app", "sub", "debug.log"), []byte("l"), 0o644) // a new entry in a directory the builder reads
 	if d := digestOf(t, req, map[string]string{"base": "sha256:b1", "p-web": "sha256:other"}); d != d0 {
 		t.Error("a file .dockerignore leaves out, or the tag's current image, changed the digest")
 	}
@@ -228,5 +230,22 @@ func TestBuildUnchanged(t *testing.T) {
 		if got := BuildUnchanged(c.digest, c.rec, c.tags, c.ids); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestInputsDigestThroughASymlinkedContext(t *testing.T) {
+	req := buildDir(t, map[string]string{"Dockerfile": "FROM base\n", "a.txt": "1"})
+	link := filepath.Join(t.TempDir(), "ctx")
+	if err := os.Symlink(req.Build.Context, link); err != nil {
+		t.Fatal(err)
+	}
+	b := *req.Build
+	b.Context = link
+	req.Build = &b
+	images := map[string]string{"base": "sha256:b1"}
+	d0 := digestOf(t, req, images)
+	os.WriteFile(filepath.Join(link, "a.txt"), []byte("2"), 0o644)
+	if digestOf(t, req, images) == d0 {
+		t.Error("a change below a context reached through a symlink did not change the digest")
 	}
 }
