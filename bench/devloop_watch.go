@@ -91,7 +91,9 @@ func measureWatch(ctx context.Context, cfg config, t *tool) []watchRow {
 		return fail(err)
 	}
 	defer func() {
-		r.exec(context.Background(), "down", "-t", "0", "--rmi", "local")
+		r.exec(context.Background(), "down", "-t", "0")
+		// Docker Compose's --rmi local keeps an image named by image:.
+		exec.Command("docker", "rmi", "-f", r.project+"-web").Run()
 	}()
 	if _, err := r.exec(ctx, "up", "-d", "--build"); err != nil {
 		return fail(fmt.Errorf("setup: %w", err))
