@@ -33,6 +33,7 @@ type devloopResults struct {
 	missing string // why the peer is absent, "" when measured
 	watch   []watchRow
 	build   []buildRow
+	svcs    int // services of the build project
 	elapsed time.Duration
 	loads   []float64
 }
@@ -83,7 +84,7 @@ func devloopTools(root, bin string) ([]*tool, string) {
 // runDevloop measures the selected dev loop parts for every tool.
 func runDevloop(ctx context.Context, cfg config, root, bin string, eng *dockerengine.Engine) (*devloopResults, error) {
 	start := time.Now()
-	d := &devloopResults{}
+	d := &devloopResults{svcs: buildServices(cfg.quick)}
 	d.tools, d.missing = devloopTools(root, bin)
 	if len(cfg.tools) > 0 { // -tools: those of the dev loop's it names
 		d.tools = slices.DeleteFunc(d.tools, func(t *tool) bool { return !slices.Contains(cfg.tools, t.name) })

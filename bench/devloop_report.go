@@ -62,7 +62,7 @@ func (d *devloopResults) markdown(dir string) (string, error) {
 	}
 	if len(d.build) > 0 {
 		b.WriteString("\n### Builds: services sharing a base stage\n\n" +
-			"A project of " + fmt.Sprint(buildServices(false)) + " services built from one Dockerfile (a base stage with a\n" +
+			"A project of " + fmt.Sprint(d.svcs) + " services built from one Dockerfile (a base stage with a\n" +
 			"CPU-bound RUN, then a per-service COPY and RUN). Cold: a fresh base stage; no-change: `up -d --build`\n" +
 			"again; one-file-change: one service's file edited. Checks: every service runs its built image; after a\n" +
 			"change that service has a new image and container, and no other service does (for a peer, the services\n" +
@@ -95,7 +95,7 @@ func (d *devloopResults) markdown(dir string) (string, error) {
 			}
 		}
 		fmt.Fprintf(&b, "\nGoal: no-change `up -d --build` of %d services at most %.1f× one no-change `docker build`, and below Compose's.\n",
-			buildServices(false), buildGoalRatio)
+			d.svcs, buildGoalRatio)
 	}
 	var fails []string
 	for _, w := range d.watch {
