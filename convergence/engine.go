@@ -253,6 +253,8 @@ type NetworkSpec struct {
 	Internal   bool
 	Attachable bool
 	EnableIPv6 bool
+	// EnableIPv4 is enable_ipv4 (API 1.48); nil: the engine's default.
+	EnableIPv4 *bool
 	IPAM       project.IPAM
 }
 
@@ -272,6 +274,10 @@ type Endpoint struct {
 	LinkLocalIPs []string
 	DriverOpts   map[string]string
 	MacAddress   string // API 1.44
+	// Links are legacy links, "container:alias" (links, external_links).
+	Links []string
+	// GwPriority picks the default gateway's network (API 1.48).
+	GwPriority int
 }
 
 // CreateSpec is what CreateContainer needs: the container's name, its spec

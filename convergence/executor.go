@@ -40,6 +40,10 @@ type Executor struct {
 	Parallel int
 	// Events receives state changes; calls are serialized.
 	Events func(Event)
+	// Project and Hooks run the services' post_start hooks after a
+	// replica starts and pre_stop hooks before it stops; nil: none.
+	Project *project.Project
+	Hooks   HookRunner
 
 	mu sync.Mutex
 	// created maps the names of the containers the last Apply created to
@@ -440,6 +444,9 @@ func sameReplica(have, want project.Replica) bool {
 // replace stops and removes the old container of a recreate and gives the
 // new one its name.
 func (r *applyRun) replace(a *Action, newID string) error {
+	if err := r.preStop(a, a.ContainerID); err != nil {
+		return err
+	}
 	err := r.call(func(ctx context.Context) error { return r.x.Engine.StopContainer(ctx, a.ContainerID, a.Timeout) })
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("stop container %q: %w", a.Name, err)
@@ -502,6 +509,9 @@ func (r *applyRun) start(a *Action, id string) error {
 		}
 		return fmt.Errorf("start container %q: %w", a.Name, err)
 	}
+	if err := r.runHooks(a, id, "post_start"); err != nil {
+		return err
+	}
 	r.emit(ObjectContainer, a.Name, StatusStarted, "")
 	return nil
 }
@@ -520,6 +530,9 @@ func (r *applyRun) rename(a *Action) error {
 
 func (r *applyRun) stop(a *Action) error {
 	r.emit(ObjectContainer, a.Name, StatusStopping, "")
+	if err := r.preStop(a, a.ContainerID); err != nil {
+		return err
+	}
 	err := r.call(func(ctx context.Context) error { return r.x.Engine.StopContainer(ctx, a.ContainerID, a.Timeout) })
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("stop container %q: %w", a.Name, err)

@@ -147,6 +147,7 @@ type Hooks struct {
 // seam plus building and pulling.
 type PipelineEngine interface {
 	Engine
+	HookRunner
 	ImageStore
 	ImageBuilder
 }
@@ -267,7 +268,7 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 		return res, err
 	}
 	res.Plan = plan
-	x, err := pl.execute(ctx, plan, req.DryRun)
+	x, err := pl.execute(ctx, plan, req.Project, req.DryRun)
 	if req.Op == OpRun && x != nil {
 		res.OneOffID = x.CreatedID(req.OneOff.Create.Name)
 	}
@@ -284,7 +285,7 @@ func (pl *Pipeline) plan(p *project.Project, obs Observed, req Request) (*Plan, 
 
 // execute reports the plan's warnings, then applies it (not in a dry run)
 // and returns the executor, which knows what it created.
-func (pl *Pipeline) execute(ctx context.Context, plan *Plan, dryRun bool) (*Executor, error) {
+func (pl *Pipeline) execute(ctx context.Context, plan *Plan, p *project.Project, dryRun bool) (*Executor, error) {
 	if pl.Warn != nil {
 		for _, w := range plan.Warnings {
 			pl.Warn(w)
@@ -295,7 +296,7 @@ func (pl *Pipeline) execute(ctx context.Context, plan *Plan, dryRun bool) (*Exec
 	}
 	out := pl.stage(StageStart{Stage: StageApply, Plan: plan}, false)
 	defer out.Done()
-	x := &Executor{Engine: pl.Engine, Parallel: pl.Parallel, Events: out.Events}
+	x := &Executor{Engine: pl.Engine, Parallel: pl.Parallel, Events: out.Events, Project: p, Hooks: pl.Engine}
 	return x, x.Apply(ctx, plan)
 }
 
@@ -342,7 +343,7 @@ func (pl *Pipeline) lifecycle(ctx context.Context, req Request) (*Result, error)
 		}
 		plan = PlanRestart(cs, graph, services, req.Timeout)
 	}
-	_, err = pl.execute(ctx, plan, req.DryRun)
+	_, err = pl.execute(ctx, plan, req.Project, req.DryRun)
 	return &Result{Plan: plan}, err
 }
 
@@ -354,7 +355,7 @@ func (pl *Pipeline) down(ctx context.Context, req Request) (*Result, error) {
 	}
 	plan := PlanDown(obs, req.Down)
 	PlanImageRemovals(plan, obs, req.Project, req.Name, req.RemoveImages)
-	_, err = pl.execute(ctx, plan, req.DryRun)
+	_, err = pl.execute(ctx, plan, req.Project, req.DryRun)
 	return &Result{Plan: plan}, err
 }
 

@@ -2,6 +2,7 @@ package convergence
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,5 +199,43 @@ func containerEndpoint(svc *project.Service, att project.NetworkAttachment, cont
 	}
 	aliases = append(aliases, att.Aliases...)
 	return Endpoint{Aliases: aliases, IPv4Address: att.IPv4Address, IPv6Address: att.IPv6Address,
-		LinkLocalIPs: att.LinkLocalIPs, DriverOpts: att.DriverOpts, MacAddress: att.MacAddress}
+		LinkLocalIPs: att.LinkLocalIPs, DriverOpts: endpointDriverOpts(att), MacAddress: att.MacAddress,
+		GwPriority: att.GwPriority}
+}
+
+// ifnameOpt is the endpoint driver option that names the container's
+// interface (interface_name, API 1.49), as Docker Compose sets it.
+const ifnameOpt = "com.docker.network.endpoint.ifname"
+
+// endpointDriverOpts are the attachment's driver_opts plus its
+// interface_name.
+func endpointDriverOpts(att project.NetworkAttachment) map[string]string {
+	if att.InterfaceName == "" {
+		return att.DriverOpts
+	}
+	out := map[string]string{ifnameOpt: att.InterfaceName}
+	for k, v := range att.DriverOpts {
+		out[k] = v
+	}
+	return out
+}
+
+// serviceLinks are the legacy links of a service's containers, as Docker
+// Compose computes them: for each linked service's replica, its name under
+// the alias, under SERVICE-N and PROJECT-SERVICE-N (N this replica's
+// number), then the external links.
+func serviceLinks(p *project.Project, svc *project.Service, number int) []string {
+	var out []string
+	for _, l := range svc.Links {
+		target, ok := p.Service(l.Service)
+		if !ok {
+			continue
+		}
+		for i := 1; i <= target.Replicas; i++ {
+			name := p.ReplicaName(target, i)
+			n := strconv.Itoa(number)
+			out = append(out, name+":"+l.Alias, name+":"+l.Service+"-"+n, name+":"+p.Name+"-"+l.Service+"-"+n)
+		}
+	}
+	return append(out, svc.ExternalLinks...)
 }

@@ -160,7 +160,7 @@ func (pl *planner) networkSpec(n *project.Network) *NetworkSpec {
 	return &NetworkSpec{
 		Name: n.Name, Driver: n.Driver, DriverOpts: n.DriverOpts,
 		Labels: pl.p.NetworkLabels(n), Internal: n.Internal,
-		Attachable: n.Attachable, EnableIPv6: n.EnableIPv6, IPAM: n.IPAM,
+		Attachable: n.Attachable, EnableIPv6: n.EnableIPv6, EnableIPv4: n.EnableIPv4, IPAM: n.IPAM,
 	}
 }
 
@@ -488,6 +488,7 @@ func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason 
 		primary := svc.Networks[0]
 		a.Create.PrimaryNetwork = primary.Name
 		a.Create.PrimaryEndpoint = containerEndpoint(svc, primary, name)
+		a.Create.PrimaryEndpoint.Links = serviceLinks(pl.p, svc, number)
 		multi := APIAtLeast(pl.obs.Engine.API, MultiNetworkCreateAPI)
 		for _, att := range svc.Networks[1:] {
 			ne := NetworkEndpoint{Network: att.Name, Endpoint: containerEndpoint(svc, att, name)}

@@ -1,6 +1,7 @@
 package convergence
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,7 +212,7 @@ func TestPlanUpRecreateCarriesAnonymousVolumes(t *testing.T) {
 		t.Fatalf("mounts = %+v, want %+v", got, want)
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("mount %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}

@@ -78,6 +78,7 @@ func PlanRun(p *project.Project, obs Observed, opts UpOptions, o OneOff) (*Plan,
 	case mode == "" && len(svc.Networks) > 0:
 		spec.PrimaryNetwork = svc.Networks[0].Name
 		spec.PrimaryEndpoint = oneOffEndpoint(svc, svc.Networks[0], o.UseAliases)
+		spec.PrimaryEndpoint.Links = serviceLinks(p, svc, 1)
 		multi := APIAtLeast(obs.Engine.API, MultiNetworkCreateAPI)
 		for _, att := range svc.Networks[1:] {
 			ne := NetworkEndpoint{Network: att.Name, Endpoint: oneOffEndpoint(svc, att, o.UseAliases)}

@@ -19,6 +19,10 @@ const (
 	apiEndpointMAC   = "1.44" // EndpointSettings.MacAddress at create/connect
 	apiVolumeSubpath = "1.45" // VolumeOptions.Subpath
 	apiImageMount    = "1.47" // mount type "image"
+	apiAnnotations   = "1.43" // HostConfig.Annotations
+	apiGwPriority    = "1.48" // EndpointSettings.GwPriority
+	apiEnableIPv4    = "1.48" // NetworkCreate.EnableIPv4
+	apiIfname        = "1.49" // endpoint driver option com.docker.network.endpoint.ifname
 )
 
 // requirements lists the API-gated keys service s sets, each located in
@@ -27,6 +31,9 @@ func (c *converter) requirements(s types.ServiceConfig) []project.APIRequirement
 	var out []project.APIRequirement
 	add := func(path []string, key, api string) {
 		out = append(out, project.APIRequirement{Key: key, API: api, Where: c.locate(append([]string{"services", s.Name}, path...))})
+	}
+	if len(s.Annotations) > 0 {
+		add([]string{"annotations"}, "annotations", apiAnnotations)
 	}
 	if h := s.HealthCheck; h != nil && h.StartInterval != nil && !h.Disable {
 		path := []string{"healthcheck", "start_interval"}
@@ -38,9 +45,27 @@ func (c *converter) requirements(s types.ServiceConfig) []project.APIRequirement
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if n := s.Networks[k]; n != nil && n.MacAddress != "" {
-			path := []string{"networks", k, "mac_address"}
-			add(path, keyPath(path), apiEndpointMAC)
+		n := s.Networks[k]
+		if n == nil {
+			continue
+		}
+		for _, g := range []struct {
+			set      bool
+			key, api string
+		}{{n.MacAddress != "", "mac_address", apiEndpointMAC}, {n.GatewayPriority != 0, "gw_priority", apiGwPriority},
+			{n.InterfaceName != "", "interface_name", apiIfname}} {
+			if g.set {
+				path := []string{"networks", k, g.key}
+				add(path, keyPath(path), g.api)
+			}
+		}
+	}
+	// enable_ipv4: false is a top-level network key; every service on the
+	// network needs it. true is what every engine does anyway.
+	for _, k := range s.NetworksByPriority() {
+		if n, ok := c.cp.Networks[k]; ok && n.EnableIPv4 != nil && !*n.EnableIPv4 && !bool(n.External) {
+			path := []string{"networks", k, "enable_ipv4"}
+			out = append(out, project.APIRequirement{Key: keyPath(path), API: apiEnableIPv4, Where: c.locate(path)})
 		}
 	}
 	for i, v := range s.Volumes {

@@ -61,6 +61,7 @@ func (c *converter) container(s types.ServiceConfig) project.ContainerSpec {
 		Devices:      devices(s.Devices),
 		GroupAdd:     copySlice(s.GroupAdd),
 		VolumesFrom:  copySlice(s.VolumesFrom),
+		Annotations:  copyMap(s.Annotations),
 	}
 	spec.LogDriver, spec.LogOptions = logging(s)
 	resources(s, &spec)

@@ -61,7 +61,6 @@ func (l *loaded) convert() (*project.Project, error) {
 	for _, name := range slices.Sorted(maps.Keys(jobs)) {
 		c.refuse([]string{"jobs", name}, "job %q: top-level jobs are not supported by mycompose yet (run it as a service with `mycompose run`)", name)
 	}
-	c.checkDropped(p.ServiceNames(), networkKeys(p.Networks))
 	p.Swarm = c.swarmProject(p)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -73,14 +72,6 @@ func (l *loaded) convert() (*project.Project, error) {
 	}
 	p.Warnings = c.warnings
 	return p, nil
-}
-
-func networkKeys(ns []project.Network) []string {
-	keys := make([]string, 0, len(ns))
-	for _, n := range ns {
-		keys = append(keys, n.Key)
-	}
-	return keys
 }
 
 func (c *converter) checkServiceNames() error {
@@ -156,6 +147,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 	config, _ := ServiceConfigJSON(s)
 	ctr := c.container(s)
 	ctr.Files = c.files(s)
+	c.useAPISocket(s, &ctr)
 	var swarmOnly []string
 	if !c.l.session.opts.Swarm {
 		swarmOnly = swarmOnlyDeployKeys(s)
@@ -172,11 +164,15 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		DependsOn:      c.dependsOn(s),
 		Container:      ctr,
 		Networks:       c.attachments(s),
-		PullPolicy:     s.PullPolicy,
+		PullPolicy:     c.pullPolicy(s),
 		Build:          c.build(s),
 		Watch:          c.watchRules(s),
 		Swarm:          c.swarmService(s, ctr),
 		Requires:       c.requirements(s),
+		PostStart:      hooks(s.PostStart),
+		PreStop:        hooks(s.PreStop),
+		Links:          links(s),
+		ExternalLinks:  externalLinks(s),
 	}
 }
 

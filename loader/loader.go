@@ -47,6 +47,10 @@ type Options struct {
 	// DigestKey keys the digests that containers keep in their
 	// io.mycompose.config label (Project.DigestKey); see DigestKey().
 	DigestKey []byte
+	// APISocketConfig returns the Docker CLI configuration (its registry
+	// credentials) that a use_api_socket service receives; read only with
+	// ReadFiles. nil: an empty configuration.
+	APISocketConfig func() ([]byte, error)
 }
 
 // Load loads, interpolates, merges, validates and converts the project.

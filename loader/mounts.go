@@ -129,6 +129,7 @@ func (c *converter) volumeMount(svc string, i int, v types.ServiceVolumeConfig) 
 		if v.Volume != nil {
 			m.NoCopy = v.Volume.NoCopy
 			m.Subpath = v.Volume.Subpath
+			m.VolumeLabels = copyMap(v.Volume.Labels)
 		}
 	case types.VolumeTypeImage:
 		// The engine mounts the image's content (API 1.47, see apigate.go).

@@ -1,10 +1,8 @@
 package loader
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -42,8 +40,8 @@ var serviceSpec = spec{
 		"bind": {"propagation": nil, "create_host_path": nil, "selinux": nil, "recursive": nil},
 		// consistency has no effect on Linux, in Docker Compose as here.
 		"consistency": nil,
-		"volume":      {"nocopy": nil, "subpath": nil}, // subpath: API 1.45
-		"image":       {"subpath": nil},                // type image: API 1.47
+		"volume":      {"nocopy": nil, "subpath": nil, "labels": nil}, // subpath: API 1.45
+		"image":       {"subpath": nil},                               // type image: API 1.47
 		"tmpfs":       {"size": nil, "mode": nil},
 	},
 	"tmpfs": nil, "restart": nil, "init": nil, "cap_add": nil, "cap_drop": nil,
@@ -56,8 +54,12 @@ var serviceSpec = spec{
 	"networks": {"*": {
 		"aliases": nil, "ipv4_address": nil, "ipv6_address": nil, "priority": nil,
 		"link_local_ips": nil, "driver_opts": nil,
-		"mac_address": nil, // API 1.44
+		"mac_address": nil,                        // API 1.44
+		"gw_priority": nil, "interface_name": nil, // API 1.48, 1.49
 	}},
+	"annotations": nil, // API 1.43
+	"links":       nil, "external_links": nil, "use_api_socket": nil,
+	"post_start": hookSpec, "pre_stop": hookSpec,
 	"devices":   {"source": nil, "target": nil, "permissions": nil},
 	"group_add": nil, "mem_limit": nil, "mem_reservation": nil, "cpus": nil,
 	"pids_limit": nil,
@@ -82,7 +84,7 @@ var serviceSpec = spec{
 	"secrets":      {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},
 	"configs":      {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},
 	"depends_on":   {"*": {"condition": nil, "restart": nil, "required": nil}},
-	"scale":        nil, "profiles": nil, "pull_policy": nil, "platform": nil,
+	"scale":        nil, "profiles": nil, "pull_policy": nil, "pull_refresh_after": nil, "platform": nil,
 	"build": {
 		"context": nil, "dockerfile": nil, "dockerfile_inline": nil, "args": nil,
 		"target": nil, "labels": nil, "no_cache": nil, "pull": nil,
@@ -94,12 +96,17 @@ var serviceSpec = spec{
 	"develop": developSpec,
 }
 
+// hookSpec is a post_start or pre_stop hook: a command exec'd in the
+// container.
+var hookSpec = spec{"command": nil, "user": nil, "privileged": nil, "working_dir": nil, "environment": nil}
+
 // networkSpec is the allow-list of top-level network keys.
 var networkSpec = spec{
 	"name": nil, "driver": nil, "driver_opts": nil, "external": nil,
 	"internal": nil, "attachable": nil, "labels": nil, "enable_ipv6": nil,
+	"enable_ipv4": nil, // API 1.48
 	"ipam": {
-		"driver": nil,
+		"driver": nil, "options": nil,
 		"config": {"subnet": nil, "gateway": nil, "ip_range": nil, "aux_addresses": nil},
 	},
 }
@@ -211,44 +218,3 @@ func stripIndexes(path []string) string {
 	return strings.Join(segs, ".")
 }
 
-// droppedKeys are keys the compose schema accepts but compose-go v2.9.1
-// discards while loading: they never reach the model, so the allow-list
-// cannot see them and we look for them in the compose files themselves.
-// (Keys coming from included or extended files are not seen.)
-var droppedKeys = []struct {
-	section string   // "services" or "networks"
-	below   []string // path below services.<name> or networks.<key>
-}{
-	{"services", []string{"pull_refresh_after"}},
-	{"networks", []string{"ipam", "options"}},
-}
-
-// checkDropped refuses droppedKeys set on the enabled services and the used
-// networks. Files are only parsed when they mention a dropped key.
-func (c *converter) checkDropped(services, networks []string) {
-	names := map[string][]string{"services": services, "networks": networks}
-	for _, d := range droppedKeys {
-		files := filesMentioning(c.cp.ComposeFiles, d.below[len(d.below)-1])
-		if len(files) == 0 {
-			continue
-		}
-		pos := newPositions(files)
-		for _, name := range names[d.section] {
-			path := append([]string{d.section, name}, d.below...)
-			if _, _, ok := pos.find(path, len(path)); ok {
-				owner := fmt.Sprintf("%s %q", strings.TrimSuffix(d.section, "s"), name)
-				c.refuse(path, "%s", keyRefusal(owner, d.below))
-			}
-		}
-	}
-}
-
-func filesMentioning(files []string, word string) []string {
-	var out []string
-	for _, f := range files {
-		if data, err := os.ReadFile(f); err == nil && bytes.Contains(data, []byte(word)) {
-			out = append(out, f)
-		}
-	}
-	return out
-}

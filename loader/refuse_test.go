@@ -17,13 +17,8 @@ import (
 func TestRefusedServiceKeys(t *testing.T) {
 	cases := []struct{ key, yaml string }{
 		{"build.provenance", "build: {context: ., provenance: \"mode=max\"}"},
-		{"links", "links: [other]"},
-		{"external_links", "external_links: [x]"},
-		{"post_start", "post_start: [{command: [x]}]"},
-		{"pre_stop", "pre_stop: [{command: [x]}]"},
-		{"use_api_socket", "use_api_socket: true"},
 		{"models", "models: [m]"},
-		{"annotations", "annotations: {a: b}"},
+		{"build.sbom", "build: {context: ., sbom: \"true\"}"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -45,19 +40,20 @@ func TestRefusalNamesFileAndLine(t *testing.T) {
 services:
   web:
     image: busybox
-    use_api_socket: true
+    models: [m]
+models: {m: {model: ai/x}}
 `)
-	if want := `compose.yaml:5: service "web": key "use_api_socket" is not supported by mycompose yet`; !strings.HasPrefix(err.Error(), want) {
+	if want := `compose.yaml:5: service "web": key "models" is not supported by mycompose yet`; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want prefix %q", err, want)
 	}
 }
 
 func TestRefusalLineInOverrideFile(t *testing.T) {
 	dir := inlineDir(t, "services:\n  web:\n    image: busybox\n", map[string]string{
-		"compose.override.yaml": "services:\n  web:\n    init: true\n    use_api_socket: true\n",
+		"compose.override.yaml": "services:\n  web:\n    init: true\n    models: [m]\nmodels: {m: {model: ai/x}}\n",
 	})
 	_, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{}})
-	if err == nil || !strings.HasPrefix(err.Error(), `compose.override.yaml:4: service "web": key "use_api_socket"`) {
+	if err == nil || !strings.HasPrefix(err.Error(), `compose.override.yaml:4: service "web": key "models"`) {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -67,11 +63,12 @@ func TestAllRefusalsReportedTogether(t *testing.T) {
 services:
   web:
     image: busybox
-    use_api_socket: true
-    external_links: [x]
+    models: [m]
+    build: {context: ., provenance: "true"}
   db:
     build: {context: ., sbom: "true"}
-`, `key "use_api_socket"`, `key "external_links"`, `service "db": key "build.sbom"`)
+models: {m: {model: ai/x}}
+`, `key "build.provenance"`, `key "models"`, `service "db": key "build.sbom"`)
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("%d lines, want 3: %q", n, err)
 	}
@@ -111,15 +108,41 @@ func TestRefusedValues(t *testing.T) {
 	}
 }
 
-func TestRefusedNetworkKey(t *testing.T) {
-	loadErr(t, `
+// TestNetworkAPIGatedKeys: enable_ipv4: false, gw_priority and
+// interface_name are mapped and marked with the engine API they need;
+// enable_ipv4: true is what every engine does and needs nothing.
+func TestNetworkAPIGatedKeys(t *testing.T) {
+	p := mustLoadInline(t, `
 services:
   web:
     image: busybox
+    annotations: {com.example.a: b}
+    networks:
+      default: {gw_priority: 5, interface_name: eth7}
+      v4: {}
 networks:
   default:
     enable_ipv4: false
-`, `network "default": key "enable_ipv4" is not supported by mycompose yet`)
+    ipam: {options: {foo: bar}}
+  v4:
+    enable_ipv4: true
+`)
+	web := p.Services[0]
+	var got []string
+	for _, r := range web.Requires {
+		got = append(got, r.Key+"@"+r.API)
+	}
+	want := "annotations@1.43 networks.default.gw_priority@1.48 networks.default.interface_name@1.49 networks.default.enable_ipv4@1.48"
+	if strings.Join(got, " ") != want {
+		t.Errorf("requires %v, want %s", got, want)
+	}
+	if a := web.Networks[0]; a.GwPriority != 5 || a.InterfaceName != "eth7" {
+		t.Errorf("attachment %+v", a)
+	}
+	n, _ := p.Network("default")
+	if n.EnableIPv4 == nil || *n.EnableIPv4 || n.IPAM.Options["foo"] != "bar" {
+		t.Errorf("network %+v", n)
+	}
 }
 
 func TestComposeGoErrors(t *testing.T) {
@@ -177,13 +200,17 @@ func TestComposeErrorUnwraps(t *testing.T) {
 	}
 }
 
-// TestRefusedKeysComposeGoDrops covers keys compose-go accepts then
-// discards: they must still be refused.
-func TestRefusedKeysComposeGoDrops(t *testing.T) {
+// TestPullRefreshAfter: pull_policy: refresh with pull_refresh_after pulls
+// again once the image is that old; without refresh it is refused.
+func TestPullRefreshAfter(t *testing.T) {
+	p := mustLoadInline(t, "services:\n  web:\n    image: busybox\n    pull_policy: refresh\n    pull_refresh_after: 1d2h\n")
+	if got := p.Services[0].PullPolicy; got != "every_93600s" {
+		t.Errorf("pull policy %q, want every_93600s", got)
+	}
 	loadErr(t, "services:\n  web:\n    image: busybox\n    pull_refresh_after: 1h\n",
-		`compose.yaml:4: service "web": key "pull_refresh_after" is not supported by mycompose yet`)
-	loadErr(t, "services:\n  web:\n    image: busybox\nnetworks:\n  default:\n    ipam:\n      options: {a: b}\n",
-		`compose.yaml:7: network "default": key "ipam.options" is not supported by mycompose yet`)
+		`compose.yaml:4: service "web": pull_refresh_after is only used with pull_policy: refresh`)
+	loadErr(t, "services:\n  web:\n    image: busybox\n    pull_policy: refresh\n    pull_refresh_after: soon\n",
+		`compose.yaml:5: service "web": pull_refresh_after "soon" is not a duration`)
 }
 
 func TestSecretsAndConfigsMapToFiles(t *testing.T) {

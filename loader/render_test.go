@@ -70,9 +70,9 @@ func TestRenderJSON(t *testing.T) {
 }
 
 func TestRenderRefusesLikeLoad(t *testing.T) {
-	dir := inlineDir(t, "services:\n  web: {image: busybox, use_api_socket: true}\n", nil)
+	dir := inlineDir(t, "services:\n  web: {image: busybox, models: [m]}\nmodels: {m: {model: ai/x}}\n", nil)
 	if _, err := Render(t.Context(), Options{WorkDir: dir, Environ: []string{}}, "yaml"); err == nil ||
-		!strings.Contains(err.Error(), `key "use_api_socket" is not supported`) {
+		!strings.Contains(err.Error(), `key "models" is not supported`) {
 		t.Errorf("err %v", err)
 	}
 }

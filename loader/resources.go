@@ -31,6 +31,8 @@ func (c *converter) attachments(s types.ServiceConfig) []project.NetworkAttachme
 			a.LinkLocalIPs = copySlice(cfg.LinkLocalIPs)
 			a.DriverOpts = copyMap(cfg.DriverOpts)
 			a.MacAddress = cfg.MacAddress
+			a.GwPriority = cfg.GatewayPriority
+			a.InterfaceName = cfg.InterfaceName
 		}
 		out = append(out, a)
 	}
@@ -69,6 +71,7 @@ func (c *converter) networks() []project.Network {
 			Internal:   n.Internal,
 			Attachable: n.Attachable,
 			EnableIPv6: n.EnableIPv6 != nil && *n.EnableIPv6,
+			EnableIPv4: n.EnableIPv4,
 			IPAM:       ipam(n.Ipam),
 			ConfigHash: hash,
 		})
@@ -77,7 +80,7 @@ func (c *converter) networks() []project.Network {
 }
 
 func ipam(i types.IPAMConfig) project.IPAM {
-	out := project.IPAM{Driver: i.Driver}
+	out := project.IPAM{Driver: i.Driver, Options: copyMap(i.Options)}
 	for _, pool := range i.Config {
 		if pool == nil {
 			continue

@@ -88,6 +88,14 @@ type Service struct {
 	// SwarmOnly lists the deploy keys set on the service that only a Swarm
 	// honours ("deploy.placement", ...): accepted locally, not applied.
 	SwarmOnly []string
+	// PostStart and PreStop are the lifecycle hooks, in file order.
+	PostStart []Hook
+	PreStop   []Hook
+	// Links are links: to other services (their containers join the
+	// primary network endpoint's links); ExternalLinks are
+	// "container:alias" entries for containers outside the project.
+	Links         []Link
+	ExternalLinks []string
 	// Requires lists the keys of the service that need a newer engine API
 	// than the oldest mycompose speaks; the caller checks them against the
 	// API version negotiated with the engine (convergence.CheckAPI).
@@ -239,6 +247,25 @@ type ContainerSpec struct {
 	// Files are secrets and configs, written into the container after it
 	// is created and before it starts.
 	Files []ContainerFile
+	// Annotations are passed to the OCI runtime (annotations:, API 1.43).
+	Annotations map[string]string
+}
+
+// Hook is a post_start or pre_stop command, exec'd in the service's
+// container as Docker Compose runs it: a non-zero exit fails the command.
+type Hook struct {
+	Command    []string
+	User       string
+	Privileged bool
+	WorkingDir string
+	Env        []string // KEY=VALUE, sorted
+}
+
+// Link is one links: entry: the containers of Service are reachable from
+// this service's containers under Alias (the service name when not given).
+type Link struct {
+	Service string
+	Alias   string
 }
 
 // ContainerFile is a secret or config file placed in a container with the
@@ -303,6 +330,9 @@ type Mount struct {
 	NonRecursive bool
 	// NoCopy applies to volumes.
 	NoCopy bool
+	// VolumeLabels label the volume the engine creates for this mount when
+	// it does not exist yet (volume.labels).
+	VolumeLabels map[string]string
 	// Subpath mounts a directory of the volume or image instead of its root
 	// (volumes: engine API 1.45).
 	Subpath string
@@ -346,6 +376,12 @@ type NetworkAttachment struct {
 	// LinkLocalIPs and DriverOpts are passed to the endpoint as given.
 	LinkLocalIPs []string
 	DriverOpts   map[string]string
+	// GwPriority picks the network that provides the default gateway
+	// (gw_priority, API 1.48).
+	GwPriority int
+	// InterfaceName is the container's interface on this network
+	// (interface_name, API 1.49).
+	InterfaceName string
 }
 
 // Network is a network of the project.
@@ -359,6 +395,8 @@ type Network struct {
 	Internal   bool
 	Attachable bool
 	EnableIPv6 bool
+	// EnableIPv4 is enable_ipv4 (API 1.48); nil: the engine's default.
+	EnableIPv4 *bool
 	IPAM       IPAM
 	ConfigHash string
 }

@@ -205,6 +205,7 @@ func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
 		Files: g.Files, ProjectName: g.ProjectName, ProjectDirectory: g.ProjectDirectory,
 		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
 		Swarm: g.Swarm, DigestKey: key, ReadFiles: g.readFiles,
+		APISocketConfig: func() ([]byte, error) { return dockerengine.CLICredentials(deps.Environ) },
 	}
 }
 

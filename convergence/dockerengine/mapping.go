@@ -88,6 +88,8 @@ func mapCreateSpec(cs convergence.CreateSpec) (createRequest, error) {
 		StorageOpt:     s.Runtime.StorageOpt,
 		VolumeDriver:   s.Runtime.VolumeDriver,
 		OomScoreAdj:    s.Resources.OomScoreAdj,
+		// API 1.43: the loader marks the key, CheckAPI refuses it before.
+		Annotations: s.Annotations,
 	}
 	if s.PidsLimit != 0 {
 		limit := s.PidsLimit
@@ -129,7 +131,8 @@ func networkMode(cs convergence.CreateSpec) (string, error) {
 
 // endpointSettings maps an Endpoint onto the engine's endpoint settings.
 func endpointSettings(ep convergence.Endpoint) *network.EndpointSettings {
-	out := &network.EndpointSettings{Aliases: ep.Aliases, DriverOpts: ep.DriverOpts, MacAddress: ep.MacAddress}
+	out := &network.EndpointSettings{Aliases: ep.Aliases, DriverOpts: ep.DriverOpts, MacAddress: ep.MacAddress,
+		Links: ep.Links, GwPriority: ep.GwPriority}
 	if ep.IPv4Address != "" || ep.IPv6Address != "" || len(ep.LinkLocalIPs) > 0 {
 		out.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ep.IPv4Address, IPv6Address: ep.IPv6Address, LinkLocalIPs: ep.LinkLocalIPs}
 	}
@@ -222,8 +225,8 @@ func mapMounts(mounts []project.Mount) (binds []string, out []mount.Mount) {
 			// Source "" is an anonymous volume; an existing anonymous volume's
 			// name carries it over to a recreated container.
 			vm := mount.Mount{Type: mount.TypeVolume, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
-			if m.NoCopy || m.Subpath != "" {
-				vm.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy, Subpath: m.Subpath}
+			if m.NoCopy || m.Subpath != "" || len(m.VolumeLabels) > 0 {
+				vm.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy, Subpath: m.Subpath, Labels: m.VolumeLabels}
 			}
 			out = append(out, vm)
 		case project.MountImage:

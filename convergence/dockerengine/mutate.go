@@ -44,6 +44,8 @@ func (e *Engine) CreateNetwork(ctx context.Context, spec convergence.NetworkSpec
 		enable := true
 		opts.EnableIPv6 = &enable
 	}
+	// API 1.48: the loader marks enable_ipv4: false, CheckAPI refuses it before.
+	opts.EnableIPv4 = spec.EnableIPv4
 	resp, err := e.cli.NetworkCreate(ctx, spec.Name, opts)
 	if err != nil {
 		return "", e.fail(err, op, callCreate)

@@ -1,0 +1,36 @@
+package dockerengine
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/config/configfile"
+	"github.com/docker/cli/cli/config/credentials"
+
+	"github.com/mycompose/mycompose/internal/environ"
+)
+
+// CLICredentials returns a Docker CLI configuration file holding every
+// registry credential of the user's configuration ($DOCKER_CONFIG of
+// env, else ~/.docker): its auths and what its credential helpers
+// return, as Docker Compose hands them to a use_api_socket service so that
+// a docker CLI in the container can pull and push as the user does.
+func CLICredentials(env []string) ([]byte, error) {
+	cf, err := config.Load(environ.Get(env, config.EnvOverrideConfigDir))
+	if err != nil {
+		return nil, err
+	}
+	if !cf.ContainsAuth() {
+		cf.CredentialsStore = credentials.DetectDefaultStore(cf.CredentialsStore)
+	}
+	creds, err := cf.GetAllCredentials()
+	if err != nil {
+		return nil, fmt.Errorf("resolve credentials: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := (&configfile.ConfigFile{AuthConfigs: creds}).SaveToWriter(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
