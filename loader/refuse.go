@@ -217,4 +217,3 @@ func stripIndexes(path []string) string {
 	}
 	return strings.Join(segs, ".")
 }
-
