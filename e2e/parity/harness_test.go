@@ -195,3 +195,8 @@ func engineAPI(t *testing.T) (release, api string) {
 	}
 	return f[0], f[1]
 }
+
+func execCommand(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	return string(out), err
+}
