@@ -161,6 +161,9 @@ type Pipeline struct {
 	Parallel int
 	// PullLog remembers pull times for the refresh pull policies (nil: none).
 	PullLog PullLog
+	// Providers runs the programs of provider services (nil: a project
+	// with one is refused by up and run).
+	Providers ProviderRunner
 	Hooks
 }
 
@@ -235,6 +238,12 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 	if err := CheckAPI(p, scope, ev); err != nil {
 		return nil, err
 	}
+	// Provider services first: what they set is part of their dependents'
+	// configuration.
+	if p, err = pl.runProviders(ctx, p, scope, req.DryRun); err != nil {
+		return nil, err
+	}
+	req.Project = p
 	res := &Result{}
 	build := req.Build
 	build.Services = scope
@@ -355,7 +364,12 @@ func (pl *Pipeline) down(ctx context.Context, req Request) (*Result, error) {
 	}
 	plan := PlanDown(obs, req.Down)
 	PlanImageRemovals(plan, obs, req.Project, req.Name, req.RemoveImages)
-	_, err = pl.execute(ctx, plan, req.Project, req.DryRun)
+	if _, err = pl.execute(ctx, plan, req.Project, req.DryRun); err != nil {
+		return &Result{Plan: plan}, err
+	}
+	if len(req.Down.Only) == 0 {
+		err = pl.downProviders(ctx, req.Project, req.DryRun)
+	}
 	return &Result{Plan: plan}, err
 }
 

@@ -15,7 +15,7 @@ import (
 // Docker Compose's getCreateConfigs does.
 func (c *converter) container(s types.ServiceConfig) project.ContainerSpec {
 	// With build: the build refusal already says it all.
-	if s.Image == "" && s.Build == nil {
+	if s.Image == "" && s.Build == nil && s.Provider == nil {
 		c.serviceRefuse(s.Name, nil, "has neither an image nor a build context specified")
 	}
 	image := s.Image

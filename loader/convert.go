@@ -157,6 +157,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Detached:       s.Attach != nil && !*s.Attach,
 		Name:           s.Name,
 		Replicas:       replicas(s),
+		Provider:       provider(s),
 		ConfigHash:     hash,
 		AcceptedHashes: accepted,
 		Config:         config,
@@ -192,9 +193,13 @@ func checkable(s types.ServiceConfig) types.ServiceConfig {
 	return s
 }
 
-// replicas is deploy.replicas, else scale, else 1 (compose-go has already
+// replicas is 0 for a provider service, else deploy.replicas, else
+// scale, else 1 (compose-go has already
 // refused distinct values for the two).
 func replicas(s types.ServiceConfig) int {
+	if s.Provider != nil {
+		return 0 // its provider runs it, not a container
+	}
 	if s.Deploy != nil && s.Deploy.Replicas != nil {
 		return *s.Deploy.Replicas
 	}

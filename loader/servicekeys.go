@@ -114,3 +114,21 @@ func (c *converter) pullPolicy(s types.ServiceConfig) string {
 	}
 	return fmt.Sprintf("every_%ds", int64(d/time.Second))
 }
+
+// provider converts provider:, the program that manages a service without
+// a container.
+func provider(s types.ServiceConfig) *project.Provider {
+	if s.Provider == nil {
+		return nil
+	}
+	out := &project.Provider{Type: s.Provider.Type}
+	names := make([]string, 0, len(s.Provider.Options))
+	for k := range s.Provider.Options {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		out.Options = append(out.Options, project.ProviderOption{Name: k, Values: append([]string(nil), s.Provider.Options[k]...)})
+	}
+	return out
+}

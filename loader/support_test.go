@@ -31,8 +31,6 @@ var pendingKeys = map[string]bool{
 	"services.*.models.*":              true,
 	"services.*.models.*.endpoint_var": true,
 	"services.*.models.*.model_var":    true,
-	"services.*.provider.options.*":    true,
-	"services.*.provider.type":         true,
 }
 
 // pendingSubtrees are whole sections compose-go v2.16 added (Docker

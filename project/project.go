@@ -7,6 +7,9 @@
 package project
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"path"
 	"slices"
 	"sort"
@@ -88,6 +91,10 @@ type Service struct {
 	// SwarmOnly lists the deploy keys set on the service that only a Swarm
 	// honours ("deploy.placement", ...): accepted locally, not applied.
 	SwarmOnly []string
+	// Provider is set for a provider service (provider:): no container;
+	// a provider program runs on up and down and sets environment
+	// variables of the services that depend on it.
+	Provider *Provider
 	// PostStart and PreStop are the lifecycle hooks, in file order.
 	PostStart []Hook
 	PreStop   []Hook
@@ -259,6 +266,52 @@ type Hook struct {
 	Privileged bool
 	WorkingDir string
 	Env        []string // KEY=VALUE, sorted
+}
+
+// Provider is a provider service's program and its options.
+type Provider struct {
+	// Type is a Docker CLI plugin's name or an executable on PATH.
+	Type string
+	// Options are passed as --name=value, each value once, sorted by name.
+	Options []ProviderOption
+}
+
+// ProviderOption is one option of a provider, with its values in order.
+type ProviderOption struct {
+	Name   string
+	Values []string
+}
+
+// InjectEnv sets environment variables a provider returned on the
+// service's containers, replacing variables of the same name. The config
+// hash changes with them, so that new values recreate the containers.
+func (s *Service) InjectEnv(vars map[string]string) {
+	if len(vars) == 0 {
+		return
+	}
+	env := make([]string, 0, len(s.Container.Env)+len(vars))
+	for _, kv := range s.Container.Env {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := vars[k]; !ok {
+			env = append(env, kv)
+		}
+	}
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	h.Write([]byte(s.ConfigHash))
+	for _, k := range keys {
+		env = append(env, k+"="+vars[k])
+		fmt.Fprintf(h, "\x00%s=%s", k, vars[k])
+	}
+	sort.Strings(env)
+	s.Container.Env = env
+	s.ConfigHash = hex.EncodeToString(h.Sum(nil))
+	// No Compose release stamps this hash.
+	s.AcceptedHashes = nil
 }
 
 // Link is one links: entry: the containers of Service are reachable from

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/convergence/provider"
 	"github.com/mycompose/mycompose/project"
 )
 
@@ -24,7 +25,8 @@ type pipelineRun struct {
 // names out of the progress output (run's one-off, which is attached).
 func (g *globalOptions) newPipeline(deps *Deps, eng Engine, skip func(convergence.Event) bool) *pipelineRun {
 	log := openPullLog(deps, eng.Endpoint())
-	pl := &convergence.Pipeline{Engine: eng, Parallel: parallelLimit(deps), PullLog: log}
+	pl := &convergence.Pipeline{Engine: eng, Parallel: parallelLimit(deps), PullLog: log,
+		Providers: &provider.Runner{Environ: deps.Environ}}
 	pl.Progress = func(s convergence.StageStart) convergence.StageOutput {
 		var spec viewSpec
 		switch s.Stage {
