@@ -60,7 +60,7 @@ var serviceSpec = spec{
 	"annotations": nil, // API 1.43
 	"links":       nil, "external_links": nil, "use_api_socket": nil,
 	"post_start": hookSpec, "pre_stop": hookSpec,
-	"provider":   {"type": nil, "options": nil},
+	"provider":  {"type": nil, "options": nil},
 	"devices":   {"source": nil, "target": nil, "permissions": nil},
 	"group_add": nil, "mem_limit": nil, "mem_reservation": nil, "cpus": nil,
 	"pids_limit": nil,
