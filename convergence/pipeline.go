@@ -164,6 +164,9 @@ type Pipeline struct {
 	// Providers runs the programs of provider services (nil: a project
 	// with one is refused by up and run).
 	Providers ProviderRunner
+	// Models serves the project's models (nil: a project with models is
+	// refused by up and run, naming what is missing).
+	Models ModelRunner
 	Hooks
 }
 
@@ -241,6 +244,9 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 	// Provider services first: what they set is part of their dependents'
 	// configuration.
 	if p, err = pl.runProviders(ctx, p, scope, req.DryRun); err != nil {
+		return nil, err
+	}
+	if p, err = pl.ensureModels(ctx, p, scope, req.DryRun); err != nil {
 		return nil, err
 	}
 	req.Project = p

@@ -56,6 +56,7 @@ func (l *loaded) convert() (*project.Project, error) {
 	sort.Strings(p.Profiles)
 	p.Networks = c.networks()
 	p.Volumes = c.volumes()
+	p.Models = c.models(p.Services)
 	// compose-go v2.16 (Docker Compose v5.6) added top-level jobs.
 	jobs := c.cp.AllJobs()
 	for _, name := range slices.Sorted(maps.Keys(jobs)) {
@@ -110,7 +111,7 @@ func (c *converter) checkKeys(v any, sp spec, root []string, owner string) {
 		return
 	}
 	for _, p := range paths {
-		c.refuse(append(append([]string(nil), root...), p...), "%s", keyRefusal(owner, p))
+		c.refuse(append(append([]string(nil), root...), p...), "%s", keyRefusal(owner, root[0], p))
 	}
 }
 
@@ -158,6 +159,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Name:           s.Name,
 		Replicas:       replicas(s),
 		Provider:       provider(s),
+		Models:         serviceModels(s),
 		ConfigHash:     hash,
 		AcceptedHashes: accepted,
 		Config:         config,

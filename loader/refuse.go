@@ -61,6 +61,7 @@ var serviceSpec = spec{
 	"links":       nil, "external_links": nil, "use_api_socket": nil,
 	"post_start": hookSpec, "pre_stop": hookSpec,
 	"provider":  {"type": nil, "options": nil},
+	"models":    {"*": {"endpoint_var": nil, "model_var": nil}},
 	"devices":   {"source": nil, "target": nil, "permissions": nil},
 	"group_add": nil, "mem_limit": nil, "mem_reservation": nil, "cpus": nil,
 	"pids_limit": nil,
@@ -200,8 +201,11 @@ func keyPath(path []string) string {
 }
 
 // keyRefusal is the message for an unsupported key.
-func keyRefusal(owner string, path []string) string {
+func keyRefusal(owner, section string, path []string) string {
 	key := keyPath(path)
+	if reason, ok := underKey(refusedForGood, section+".*."+stripIndexes(path)); ok {
+		return fmt.Sprintf("%s: key %q cannot be used: %s", owner, key, reason)
+	}
 	msg := fmt.Sprintf("%s: key %q is not supported by mycompose yet", owner, key)
 	if hint, ok := keyHints[stripIndexes(path)]; ok {
 		msg += " (" + hint + ")"

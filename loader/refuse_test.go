@@ -15,10 +15,10 @@ import (
 // TestRefusedServiceKeys checks that every key mycompose does not implement
 // is an error naming the service and the key, never silently ignored.
 func TestRefusedServiceKeys(t *testing.T) {
-	cases := []struct{ key, yaml string }{
-		{"build.provenance", "build: {context: ., provenance: \"mode=max\"}"},
-		{"models", "models: [m]"},
-		{"build.sbom", "build: {context: ., sbom: \"true\"}"},
+	cases := []struct{ key, yaml, want string }{
+		{"build.provenance", "build: {context: ., provenance: \"mode=max\"}", "is not supported by mycompose yet"},
+		{"build.sbom", "build: {context: ., sbom: \"true\"}", "is not supported by mycompose yet"},
+		{"credential_spec", "credential_spec: {file: x.json}", "cannot be used: Windows only"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -30,7 +30,7 @@ secrets: {s: {file: ./compose.yaml}}
 configs: {c: {file: ./compose.yaml}}
 models: {m: {model: ai/x}}
 `
-			loadErr(t, yaml, `service "web": key "`+c.key+`" is not supported by mycompose yet`)
+			loadErr(t, yaml, `service "web": key "`+c.key+`" `+c.want)
 		})
 	}
 }
@@ -40,20 +40,19 @@ func TestRefusalNamesFileAndLine(t *testing.T) {
 services:
   web:
     image: busybox
-    models: [m]
-models: {m: {model: ai/x}}
+    credential_spec: {file: x.json}
 `)
-	if want := `compose.yaml:5: service "web": key "models" is not supported by mycompose yet`; !strings.HasPrefix(err.Error(), want) {
+	if want := `compose.yaml:5: service "web": key "credential_spec" cannot be used: Windows only`; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want prefix %q", err, want)
 	}
 }
 
 func TestRefusalLineInOverrideFile(t *testing.T) {
 	dir := inlineDir(t, "services:\n  web:\n    image: busybox\n", map[string]string{
-		"compose.override.yaml": "services:\n  web:\n    init: true\n    models: [m]\nmodels: {m: {model: ai/x}}\n",
+		"compose.override.yaml": "services:\n  web:\n    init: true\n    credential_spec: {file: x.json}\n",
 	})
 	_, err := Load(t.Context(), Options{WorkDir: dir, Environ: []string{}})
-	if err == nil || !strings.HasPrefix(err.Error(), `compose.override.yaml:4: service "web": key "models"`) {
+	if err == nil || !strings.HasPrefix(err.Error(), `compose.override.yaml:4: service "web": key "credential_spec"`) {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -63,12 +62,11 @@ func TestAllRefusalsReportedTogether(t *testing.T) {
 services:
   web:
     image: busybox
-    models: [m]
+    credential_spec: {file: x.json}
     build: {context: ., provenance: "true"}
   db:
     build: {context: ., sbom: "true"}
-models: {m: {model: ai/x}}
-`, `key "build.provenance"`, `key "models"`, `service "db": key "build.sbom"`)
+`, `key "build.provenance"`, `key "credential_spec"`, `service "db": key "build.sbom"`)
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("%d lines, want 3: %q", n, err)
 	}

@@ -70,9 +70,9 @@ func TestRenderJSON(t *testing.T) {
 }
 
 func TestRenderRefusesLikeLoad(t *testing.T) {
-	dir := inlineDir(t, "services:\n  web: {image: busybox, models: [m]}\nmodels: {m: {model: ai/x}}\n", nil)
+	dir := inlineDir(t, "services:\n  web: {image: busybox, credential_spec: {file: x.json}}\n", nil)
 	if _, err := Render(t.Context(), Options{WorkDir: dir, Environ: []string{}}, "yaml"); err == nil ||
-		!strings.Contains(err.Error(), `key "models" is not supported`) {
+		!strings.Contains(err.Error(), `key "credential_spec" cannot be used: Windows only`) {
 		t.Errorf("err %v", err)
 	}
 }

@@ -2,6 +2,8 @@ package loader
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -129,6 +131,50 @@ func provider(s types.ServiceConfig) *project.Provider {
 	sort.Strings(names)
 	for _, k := range names {
 		out.Options = append(out.Options, project.ProviderOption{Name: k, Values: append([]string(nil), s.Provider.Options[k]...)})
+	}
+	return out
+}
+
+// serviceModels converts a service's models:, with Docker Compose's
+// default variable names.
+func serviceModels(s types.ServiceConfig) []project.ServiceModel {
+	var out []project.ServiceModel
+	for _, key := range slices.Sorted(maps.Keys(s.Models)) {
+		prefix := strings.ReplaceAll(strings.ToUpper(key), "-", "_")
+		m := project.ServiceModel{Key: key, EndpointVar: prefix + "_URL", ModelVar: prefix + "_MODEL"}
+		if cfg := s.Models[key]; cfg != nil {
+			if cfg.EndpointVariable != "" {
+				m.EndpointVar = cfg.EndpointVariable
+			}
+			if cfg.ModelVariable != "" {
+				m.ModelVar = cfg.ModelVariable
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// models converts the top-level models the enabled services use.
+func (c *converter) models(services []project.Service) []project.Model {
+	used := map[string]bool{}
+	for _, s := range services {
+		for _, m := range s.Models {
+			used[m.Key] = true
+		}
+	}
+	var out []project.Model
+	for _, key := range slices.Sorted(maps.Keys(used)) {
+		m, ok := c.cp.Models[key]
+		if !ok {
+			continue // compose-go refuses an undefined model
+		}
+		name := m.Name
+		if name == "" {
+			name = key
+		}
+		out = append(out, project.Model{Key: key, Name: name, Model: m.Model, ContextSize: m.ContextSize,
+			RuntimeFlags: append([]string(nil), m.RuntimeFlags...)})
 	}
 	return out
 }

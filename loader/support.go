@@ -59,6 +59,8 @@ func topLevelSpecs() map[string]spec {
 		"volumes": {"*": nil},
 		"secrets": {"*": fileObjectSpec},
 		"configs": {"*": fileObjectSpec},
+		// Every key of a model reaches Docker Model Runner.
+		"models": {"*": nil},
 	}
 }
 

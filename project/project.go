@@ -40,6 +40,9 @@ type Project struct {
 	Networks []Network
 	// Volumes are the named volumes declared by the project, sorted by key.
 	Volumes []Volume
+	// Models are the AI models (models:) the enabled services use, sorted
+	// by key; Docker Model Runner serves them.
+	Models []Model
 	// Warnings are non-fatal messages from loading (for example an optional
 	// dependency on a disabled service).
 	Warnings []string
@@ -95,6 +98,8 @@ type Service struct {
 	// a provider program runs on up and down and sets environment
 	// variables of the services that depend on it.
 	Provider *Provider
+	// Models are the models the service uses (models:), sorted by key.
+	Models []ServiceModel
 	// PostStart and PreStop are the lifecycle hooks, in file order.
 	PostStart []Hook
 	PreStop   []Hook
@@ -312,6 +317,24 @@ func (s *Service) InjectEnv(vars map[string]string) {
 	s.ConfigHash = hex.EncodeToString(h.Sum(nil))
 	// No Compose release stamps this hash.
 	s.AcceptedHashes = nil
+}
+
+// Model is a top-level model: Model is what Docker Model Runner pulls
+// ("ai/smollm2").
+type Model struct {
+	Key          string
+	Name         string
+	Model        string
+	ContextSize  int
+	RuntimeFlags []string
+}
+
+// ServiceModel is a service's use of a model: the variables that receive
+// the endpoint (default <KEY>_URL) and the model name (<KEY>_MODEL).
+type ServiceModel struct {
+	Key         string
+	EndpointVar string
+	ModelVar    string
 }
 
 // Link is one links: entry: the containers of Service are reachable from

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/convergence/modelrunner"
 	"github.com/mycompose/mycompose/convergence/provider"
 	"github.com/mycompose/mycompose/project"
 )
@@ -26,7 +27,7 @@ type pipelineRun struct {
 func (g *globalOptions) newPipeline(deps *Deps, eng Engine, skip func(convergence.Event) bool) *pipelineRun {
 	log := openPullLog(deps, eng.Endpoint())
 	pl := &convergence.Pipeline{Engine: eng, Parallel: parallelLimit(deps), PullLog: log,
-		Providers: &provider.Runner{Environ: deps.Environ}}
+		Providers: &provider.Runner{Environ: deps.Environ}, Models: &modelrunner.Runner{Environ: deps.Environ}}
 	pl.Progress = func(s convergence.StageStart) convergence.StageOutput {
 		var spec viewSpec
 		switch s.Stage {

@@ -10,12 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/internal/cliplugin"
 	"github.com/mycompose/mycompose/internal/environ"
 	"github.com/mycompose/mycompose/project"
 )
@@ -210,38 +210,15 @@ func (r *Runner) lookup(typ string) (string, error) {
 	if typ == "" || typ == "compose" || strings.ContainsRune(typ, filepath.Separator) {
 		return "", fmt.Errorf("%q is not a valid provider type", typ)
 	}
-	for _, dir := range pluginDirs(r.Environ) {
-		path := filepath.Join(dir, "docker-"+typ)
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return path, nil
-		}
+	if p := cliplugin.Find(r.Environ, typ); p != "" {
+		return p, nil
 	}
 	for _, dir := range filepath.SplitList(environ.Get(r.Environ, "PATH")) {
-		if dir == "" {
-			continue
-		}
-		path := filepath.Join(dir, typ)
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return path, nil
+		if p := filepath.Join(dir, typ); dir != "" && cliplugin.Executable(p) {
+			return p, nil
 		}
 	}
 	return "", fmt.Errorf("provider %q not found: install the Docker CLI plugin docker-%s or put an executable %q on PATH", typ, typ, typ)
-}
-
-// pluginDirs are the Docker CLI's plugin directories, user's first.
-func pluginDirs(env []string) []string {
-	cfg := environ.Get(env, "DOCKER_CONFIG")
-	if cfg == "" {
-		if home := environ.Get(env, "HOME"); home != "" {
-			cfg = filepath.Join(home, ".docker")
-		}
-	}
-	var dirs []string
-	if cfg != "" {
-		dirs = append(dirs, filepath.Join(cfg, "cli-plugins"))
-	}
-	return append(dirs, "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
-		"/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins")
 }
 
 func firstLine(s string) string {
