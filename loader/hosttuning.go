@@ -156,6 +156,7 @@ func swarmOnlyDeployKeys(s types.ServiceConfig) []string {
 	add(len(d.Placement.Constraints) > 0 || len(d.Placement.Preferences) > 0 || d.Placement.MaxReplicas != 0, "placement")
 	add(d.RestartPolicy != nil && (d.RestartPolicy.Delay != nil || d.RestartPolicy.Window != nil), "restart_policy.delay/window")
 	add(d.Resources.Reservations != nil && d.Resources.Reservations.NanoCPUs != 0, "resources.reservations.cpus")
+	add(d.Resources.Reservations != nil && len(d.Resources.Reservations.GenericResources) > 0, "resources.reservations.generic_resources")
 	sort.Strings(out)
 	return out
 }

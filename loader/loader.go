@@ -51,6 +51,10 @@ type Options struct {
 	// credentials) that a use_api_socket service receives; read only with
 	// ReadFiles. nil: an empty configuration.
 	APISocketConfig func() ([]byte, error)
+	// APISocket returns the host path of the engine's unix socket that a
+	// use_api_socket service mounts, or why there is none (a tcp or ssh
+	// endpoint); asked only with ReadFiles. nil: /var/run/docker.sock.
+	APISocket func() (string, error)
 }
 
 // Load loads, interpolates, merges, validates and converts the project.

@@ -68,8 +68,10 @@ var serviceSpec = spec{
 	"deploy": {
 		"replicas": nil,
 		"resources": {
-			"limits":       {"cpus": nil, "memory": nil, "pids": nil},
-			"reservations": {"memory": nil, "cpus": nil, "devices": nil},
+			"limits": {"cpus": nil, "memory": nil, "pids": nil},
+			"reservations": {"memory": nil, "cpus": nil, "devices": nil,
+				// Only a Swarm reserves them; --dry-run lists them as such.
+				"generic_resources": {"discrete_resource_spec": {"kind": nil, "value": nil}}},
 		},
 		// Only a Swarm applies these; --dry-run lists them as such.
 		"mode": nil, "endpoint_mode": nil, "labels": nil, "update_config": nil,

@@ -59,12 +59,12 @@ func externalLinks(s types.ServiceConfig) []string {
 }
 
 // API socket injection, as Docker Compose does for use_api_socket: the
-// engine's socket is bind-mounted, and the credentials of the Docker CLI
-// are handed over as a config file that DOCKER_CONFIG points at (unless the
-// service sets DOCKER_CONFIG itself).
+// engine's socket is bind-mounted at /var/run/docker.sock, and the
+// credentials of the Docker CLI are handed over as a config file that
+// DOCKER_CONFIG points at (unless the service sets DOCKER_CONFIG itself).
 const (
 	apiSocketPath      = "/var/run/docker.sock"
-	apiSocketConfigDir = "/etc/docker/compose"
+	apiSocketConfigDir = "/run/secrets/docker"
 	// apiSocketConfigName names the credentials file among the service's
 	// configs (a name no compose file can declare).
 	apiSocketConfigName = "#apisocket"
@@ -76,7 +76,17 @@ func (c *converter) useAPISocket(s types.ServiceConfig, spec *project.ContainerS
 	if !s.UseAPISocket {
 		return
 	}
-	spec.Mounts = append(spec.Mounts, project.Mount{Type: project.MountBind, Source: apiSocketPath, Target: apiSocketPath})
+	source := apiSocketPath
+	// Only the commands that create containers ask for the engine's
+	// endpoint (config must not depend on it).
+	if find := c.l.session.opts.APISocket; find != nil && c.l.session.opts.ReadFiles {
+		var err error
+		if source, err = find(); err != nil {
+			c.serviceRefuse(s.Name, []string{"use_api_socket"}, "%v", err)
+			return
+		}
+	}
+	spec.Mounts = append(spec.Mounts, project.Mount{Type: project.MountBind, Source: source, Target: apiSocketPath})
 	if _, set := s.Environment["DOCKER_CONFIG"]; !set {
 		spec.Env = append(spec.Env, "DOCKER_CONFIG="+apiSocketConfigDir)
 		sort.Strings(spec.Env)

@@ -41,7 +41,8 @@ var swarmSpec = func() spec {
 	upd := spec{"parallelism": nil, "delay": nil, "failure_action": nil, "monitor": nil, "max_failure_ratio": nil, "order": nil}
 	sp["deploy"] = spec{
 		"mode": nil, "replicas": nil, "labels": nil, "endpoint_mode": nil,
-		"resources":       {"limits": res, "reservations": res},
+		"resources": {"limits": res, "reservations": spec{"cpus": nil, "memory": nil, "pids": nil,
+			"generic_resources": {"discrete_resource_spec": {"kind": nil, "value": nil}}}},
 		"restart_policy":  {"condition": nil, "delay": nil, "max_attempts": nil, "window": nil},
 		"update_config":   upd,
 		"rollback_config": upd,
@@ -157,6 +158,11 @@ func (c *converter) swarmService(s types.ServiceConfig, ctr project.ContainerSpe
 	if r := d.Resources.Reservations; r != nil {
 		out.Reservations.NanoCPUs = int64(r.NanoCPUs * 1e9)
 		out.Reservations.Pids = r.Pids
+		for _, g := range r.GenericResources {
+			if g.DiscreteResourceSpec != nil {
+				out.Reservations.Generic = append(out.Reservations.Generic, project.GenericResource{Kind: g.DiscreteResourceSpec.Kind, Value: g.DiscreteResourceSpec.Value})
+			}
+		}
 	}
 	if r := d.RestartPolicy; r != nil {
 		out.Restart = &project.SwarmRestartPolicy{Condition: r.Condition, MaxAttempts: r.MaxAttempts, Delay: nanos(r.Delay), Window: nanos(r.Window)}

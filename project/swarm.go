@@ -31,11 +31,21 @@ type SwarmService struct {
 	IgnoredDepsOn []string // depends_on entries Swarm does not order
 }
 
-// SwarmResources are CPU (nano CPUs), memory (bytes) and pids.
+// SwarmResources are CPU (nano CPUs), memory (bytes) and pids; generic
+// resources (reservations only) are the nodes' advertised discrete
+// resources a task reserves ("gpu" 2).
 type SwarmResources struct {
 	NanoCPUs int64
 	Memory   int64
 	Pids     int64
+	Generic  []GenericResource
+}
+
+// GenericResource is one deploy.resources.reservations.generic_resources
+// entry.
+type GenericResource struct {
+	Kind  string
+	Value int64
 }
 
 // SwarmRestartPolicy is deploy.restart_policy (durations in nanoseconds).

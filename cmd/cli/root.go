@@ -206,6 +206,9 @@ func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
 		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
 		Swarm: g.Swarm, DigestKey: key, ReadFiles: g.readFiles,
 		APISocketConfig: func() ([]byte, error) { return dockerengine.CLICredentials(deps.Environ) },
+		APISocket: func() (string, error) {
+			return dockerengine.SocketPath(dockerengine.Selection{Host: g.Host, Context: g.Context, Environ: deps.Environ})
+		},
 	}
 }
 

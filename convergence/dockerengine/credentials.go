@@ -3,6 +3,7 @@ package dockerengine
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/configfile"
@@ -33,4 +34,19 @@ func CLICredentials(env []string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// SocketPath is the host path of the selected engine's unix socket, for
+// use_api_socket; an endpoint that is not a unix socket cannot be mounted,
+// as in Docker Compose.
+func SocketPath(sel Selection) (string, error) {
+	r, err := Resolve(sel)
+	if err != nil {
+		return "", err
+	}
+	path, ok := strings.CutPrefix(r.Host, "unix://")
+	if !ok || path == "" {
+		return "", fmt.Errorf("use_api_socket can only be used with unix sockets: docker endpoint %s is incompatible", r)
+	}
+	return path, nil
 }

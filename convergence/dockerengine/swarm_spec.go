@@ -58,8 +58,9 @@ func serviceSpec(s msw.ServiceSpec) swarm.ServiceSpec {
 	tt := swarm.TaskSpec{
 		ContainerSpec: cs,
 		Resources: &swarm.ResourceRequirements{
-			Limits:       &swarm.Limit{NanoCPUs: sw.Limits.NanoCPUs, MemoryBytes: sw.Limits.Memory, Pids: sw.Limits.Pids},
-			Reservations: &swarm.Resources{NanoCPUs: sw.Reservations.NanoCPUs, MemoryBytes: sw.Reservations.Memory},
+			Limits: &swarm.Limit{NanoCPUs: sw.Limits.NanoCPUs, MemoryBytes: sw.Limits.Memory, Pids: sw.Limits.Pids},
+			Reservations: &swarm.Resources{NanoCPUs: sw.Reservations.NanoCPUs, MemoryBytes: sw.Reservations.Memory,
+				GenericResources: genericResources(sw.Reservations.Generic)},
 		},
 		Placement: &swarm.Placement{Constraints: sw.Constraints, MaxReplicas: sw.MaxReplicas},
 	}
@@ -144,6 +145,15 @@ func swarmMount(stack string, m project.Mount) mount.Mount {
 		}
 	case project.MountTmpfs:
 		out.TmpfsOptions = &mount.TmpfsOptions{SizeBytes: m.TmpfsSize, Mode: os.FileMode(m.TmpfsMode)}
+	}
+	return out
+}
+
+// genericResources maps generic_resources onto discrete resource specs.
+func genericResources(in []project.GenericResource) []swarm.GenericResource {
+	var out []swarm.GenericResource
+	for _, g := range in {
+		out = append(out, swarm.GenericResource{DiscreteResourceSpec: &swarm.DiscreteGenericResource{Kind: g.Kind, Value: g.Value}})
 	}
 	return out
 }

@@ -100,10 +100,10 @@ services:
 	}
 	var env []string
 	inspect(t, tool, ".Config.Env", &env)
-	if !slices.Contains(env, "DOCKER_CONFIG=/etc/docker/compose") {
+	if !slices.Contains(env, "DOCKER_CONFIG=/run/secrets/docker") {
 		t.Errorf("env %v lacks DOCKER_CONFIG", env)
 	}
-	got, err := execIn(tool, "cat", "/etc/docker/compose/config.json")
+	got, err := execIn(tool, "cat", "/run/secrets/docker/config.json")
 	if err != nil || !strings.Contains(got, "registry.example:5000") || !strings.Contains(got, auth) {
 		t.Errorf("credentials file: %v\n%s", err, got)
 	}
@@ -111,6 +111,13 @@ services:
 	if !slices.Contains(env, "DOCKER_CONFIG=/mine") {
 		t.Errorf("a service's own DOCKER_CONFIG was replaced: %v", env)
 	}
+	// A tcp endpoint has no socket to mount.
+	h.env = append(h.env, "DOCKER_HOST=tcp://127.0.0.1:9")
+	r = h.fails("up", "-d")
+	if !strings.Contains(r.stderr, `service "tool": use_api_socket can only be used with unix sockets: docker endpoint tcp://127.0.0.1:9 (from DOCKER_HOST) is incompatible`) {
+		t.Errorf("up on a tcp endpoint:\n%s", r.stderr)
+	}
+	h.ok("config", "-q")
 }
 
 // TestVolumeLabelsAndIPAMOptions: volume.labels label the volume the
