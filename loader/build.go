@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -98,6 +99,11 @@ func (c *converter) buildSecrets(s types.ServiceConfig) []project.BuildSecret {
 		id := ref.Target
 		if id == "" {
 			id = ref.Source
+		}
+		if ref.UID != "" || ref.GID != "" || ref.Mode != nil {
+			// BuildKit takes a secret mount's owner and mode from the
+			// Dockerfile only; Docker Compose passes them on nowhere either.
+			c.warnings = append(c.warnings, fmt.Sprintf("service %q: build.secrets[%d] (%s): uid, gid and mode have no effect on a build secret: set them on the Dockerfile's RUN --mount=type=secret,id=%s,uid=...,gid=...,mode=...", s.Name, i, ref.Source, id))
 		}
 		switch {
 		case bool(top.External):

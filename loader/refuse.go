@@ -92,8 +92,10 @@ var serviceSpec = spec{
 	"build": {
 		"context": nil, "dockerfile": nil, "dockerfile_inline": nil, "args": nil,
 		"target": nil, "labels": nil, "no_cache": nil, "pull": nil,
-		"tags": nil, "platforms": nil, "secrets": {"source": nil, "target": nil},
-		"ssh": nil, "cache_from": nil, "cache_to": nil, "additional_contexts": nil,
+		"tags": nil, "platforms": nil,
+		// uid, gid and mode: accepted with a warning, see buildSecrets.
+		"secrets": {"source": nil, "target": nil, "uid": nil, "gid": nil, "mode": nil},
+		"ssh":     nil, "cache_from": nil, "cache_to": nil, "additional_contexts": nil,
 		"network": nil, "shm_size": nil, "extra_hosts": nil, "isolation": nil,
 		"privileged": nil, "entitlements": nil, "ulimits": nil, "no_cache_filter": nil,
 	},

@@ -257,3 +257,24 @@ configs:
 		}
 	}
 }
+
+// TestBuildSecretOwnerWarns: uid, gid and mode of a build secret are
+// accepted, as in Docker Compose, with a warning saying where they belong.
+func TestBuildSecretOwnerWarns(t *testing.T) {
+	p := mustLoadInline(t, `
+services:
+  web:
+    build:
+      context: .
+      secrets:
+        - source: token
+          uid: "1000"
+          mode: 0400
+secrets:
+  token: {environment: HOME}
+`)
+	want := `service "web": build.secrets[0] (token): uid, gid and mode have no effect on a build secret: set them on the Dockerfile's RUN --mount=type=secret,id=token,uid=...,gid=...,mode=...`
+	if len(p.Warnings) != 1 || p.Warnings[0] != want {
+		t.Errorf("warnings %q, want %q", p.Warnings, want)
+	}
+}

@@ -15,11 +15,8 @@ var updateSupport = flag.Bool("update-support", false, "rewrite docs/compose-sup
 // list may only shrink: TestEveryKeyImplementedOrRefused fails on a key
 // missing from it, and on a key listed here that is now implemented.
 var pendingKeys = map[string]bool{
-	"services.*.build.provenance":   true,
-	"services.*.build.sbom":         true,
-	"services.*.build.secrets.gid":  true,
-	"services.*.build.secrets.mode": true,
-	"services.*.build.secrets.uid":  true,
+	"services.*.build.provenance": true,
+	"services.*.build.sbom":       true,
 }
 
 // pendingSubtrees are whole sections compose-go v2.16 added (Docker

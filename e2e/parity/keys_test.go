@@ -231,3 +231,30 @@ func execIn(ctr string, args ...string) (string, error) {
 	out, err := execCommand("docker", append([]string{"exec", ctr}, args...)...)
 	return out, err
 }
+
+// TestGenericResourcesSwarmOnly: generic_resources are reserved by a
+// Swarm only: locally --dry-run lists them among the Swarm-only keys and
+// the container is created without them.
+func TestGenericResourcesSwarmOnly(t *testing.T) {
+	h := newHarness(t, `
+services:
+  app:
+    image: `+testImage+`
+    command: `+sleeper+`
+    deploy:
+      resources:
+        reservations:
+          generic_resources:
+            - discrete_resource_spec: {kind: gpu, value: 2}
+`)
+	dry := h.ok("--dry-run", "up", "-d")
+	if want := `note: service "app": deploy.resources.reservations.generic_resources: Swarm only, not applied here`; !strings.Contains(dry.stdout, want) {
+		t.Errorf("--dry-run lacks %q:\n%s", want, dry.stdout)
+	}
+	h.ok("up", "-d")
+	var state struct{ Status string }
+	inspect(t, h.ctr("app"), ".State", &state)
+	if state.Status != "running" {
+		t.Errorf("app is %s", state.Status)
+	}
+}
