@@ -28,6 +28,14 @@ type ImageStore interface {
 	PushImage(ctx context.Context, ref string, progress func(PullEvent)) (string, error)
 }
 
+// DigestResolver resolves an image reference to the digest its registry
+// serves now (config --resolve-image-digests, publish).
+type DigestResolver interface {
+	// ResolveDigest returns ref pinned to its registry's current manifest
+	// digest: "docker.io/library/busybox:latest@sha256:...".
+	ResolveDigest(ctx context.Context, ref string) (string, error)
+}
+
 // PullEvent is one progress message of a pull or push, as the engine sends
 // it: per layer (Layer set) or for the whole image.
 type PullEvent struct {

@@ -176,6 +176,9 @@ func cacheType(e string) string {
 
 // defaultImageName is the image a service with build: and no image: gets:
 // "<project>-<service>", as Docker Compose names it.
-func defaultImageName(projectName, service string) string {
-	return strings.ToLower(projectName + "-" + service)
+func defaultImageName(projectName, service, separator string) string {
+	if separator == "" {
+		separator = "-"
+	}
+	return strings.ToLower(projectName + separator + service)
 }

@@ -20,7 +20,7 @@ func (c *converter) container(s types.ServiceConfig) project.ContainerSpec {
 	}
 	image := s.Image
 	if image == "" && s.Build != nil {
-		image = defaultImageName(c.cp.Name, s.Name)
+		image = defaultImageName(c.cp.Name, s.Name, c.separator())
 	}
 	spec := project.ContainerSpec{
 		Image:        image,

@@ -40,6 +40,7 @@ func (l *loaded) convert() (*project.Project, error) {
 		ConfigFiles: append([]string(nil), c.cp.ComposeFiles...),
 		EnvFiles:    append([]string(nil), l.session.envFiles...),
 		DigestKey:   l.session.opts.DigestKey,
+		Separator:   c.separator(),
 	}
 	if len(p.EnvFiles) == 0 {
 		p.EnvFiles = nil
@@ -235,4 +236,13 @@ func (c *converter) dependsOn(s types.ServiceConfig) []project.Dependency {
 		deps = append(deps, project.Dependency{Service: name, Condition: cond, Restart: d.Restart, Required: d.Required})
 	}
 	return deps
+}
+
+// separator is "_" in compatibility mode (--compatibility or
+// COMPOSE_COMPATIBILITY), else "" (Docker Compose's "-").
+func (c *converter) separator() string {
+	if c.l.session.opts.Compatibility {
+		return "_"
+	}
+	return ""
 }

@@ -13,6 +13,8 @@ import (
 	"sort"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/mycompose/mycompose/project"
 )
@@ -55,6 +57,19 @@ type Options struct {
 	// use_api_socket service mounts, or why there is none (a tcp or ssh
 	// endpoint); asked only with ReadFiles. nil: /var/run/docker.sock.
 	APISocket func() (string, error)
+	// ResolveImage pins an image reference to its registry's digest; when
+	// set, Render prints every image pinned (config
+	// --resolve-image-digests).
+	ResolveImage func(ref string) (string, error)
+	// ImagesOnly makes Render print only each service's image (config
+	// --lock-image-digests: an override file).
+	ImagesOnly bool
+	// Compatibility names containers and default images with "_"
+	// (--compatibility), as docker-compose v1 did.
+	Compatibility bool
+	// AllResources keeps the networks and volumes no service uses
+	// (--all-resources): Render prints them, Load converts them.
+	AllResources bool
 }
 
 // Load loads, interpolates, merges, validates and converts the project.
@@ -102,7 +117,38 @@ func renderProject(ctx context.Context, opts Options, format string) (out []byte
 	}
 	// `docker compose config` loads with WithDiscardEnvFile, which also drops
 	// label_file once merged, and prints only the resources services use.
-	cp = cp.WithoutUnnecessaryResources()
+	if !opts.AllResources {
+		cp = cp.WithoutUnnecessaryResources()
+	}
+	if opts.ResolveImage != nil {
+		resolve := opts.ResolveImage
+		if cp, err = cp.WithImagesResolved(func(named reference.Named) (digest.Digest, error) {
+			pinned, err := resolve(named.String())
+			if err != nil {
+				return "", err
+			}
+			ref, err := reference.ParseDockerRef(pinned)
+			if err != nil {
+				return "", err
+			}
+			c, ok := ref.(reference.Canonical)
+			if !ok {
+				return "", fmt.Errorf("%q resolved to %q, which has no digest", named, pinned)
+			}
+			return c.Digest(), nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if opts.ImagesOnly {
+		images := types.Services{}
+		for name, s := range cp.Services {
+			only := types.ServiceConfig{Name: name}
+			only.Image = s.Image
+			images[name] = only
+		}
+		cp = &types.Project{Services: images}
+	}
 	for name, s := range cp.Services {
 		s.LabelFiles = nil
 		if !opts.ShowSecrets {

@@ -46,8 +46,15 @@ func (c *converter) networkName(key string) string {
 	return project.ScopedName(c.cp.Name, key)
 }
 
-// networks returns the networks enabled services use, sorted by key.
+// networks returns the networks enabled services use (with
+// --all-resources, every declared one), sorted by key.
 func (c *converter) networks() []project.Network {
+	if c.l.session.opts.AllResources {
+		// --all-resources: the networks no service uses too.
+		for k := range c.cp.Networks {
+			c.usedNetworks[k] = true
+		}
+	}
 	keys := make([]string, 0, len(c.usedNetworks))
 	for k := range c.usedNetworks {
 		keys = append(keys, k)

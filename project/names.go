@@ -14,12 +14,26 @@ func ContainerName(projectName, service string, number int) string {
 }
 
 // ReplicaName returns the container name of replica number of svc, honouring
-// container_name.
+// container_name and the compatibility separator.
 func (p *Project) ReplicaName(svc *Service, number int) string {
 	if svc.ContainerName != "" {
 		return svc.ContainerName
 	}
+	if p.Separator != "" {
+		return p.Name + p.Separator + svc.Name + p.Separator + strconv.Itoa(number)
+	}
 	return ContainerName(p.Name, svc.Name, number)
+}
+
+// OneOffName returns the name of a one-off container of svc, with the
+// project's separator.
+func (p *Project) OneOffName(service, slug string) string {
+	name := OneOffName(p.Name, service, slug)
+	if p.Separator != "" {
+		name = strings.ReplaceAll(strings.TrimPrefix(name, p.Name+"-"+service), "-", p.Separator)
+		name = p.Name + p.Separator + service + name
+	}
+	return name
 }
 
 // OneOffName returns the name of a one-off container: "<project>-<service>-run-<12 hex>".

@@ -48,6 +48,10 @@ type Project struct {
 	Warnings []string
 	// Swarm holds secrets and configs when loaded in Swarm mode, else nil.
 	Swarm *SwarmProject
+	// Separator joins the parts of container names: "" is Docker
+	// Compose's "-"; --compatibility sets "_" (project_service_1), as
+	// docker-compose v1 named them.
+	Separator string
 	// DigestKey keys the digests of LabelConfig (see ConfigRecord): a
 	// per-user random secret, so that labels cannot be used to guess
 	// values offline. Empty: the label keeps field names only.

@@ -25,8 +25,12 @@ type configOptions struct {
 	Networks bool
 	Images   bool
 	Profiles bool
+	Models   bool
 	Hash     string
-	Quiet    bool
+	// ResolveImageDigests pins images to digests; LockImageDigests prints
+	// only the pinned images, as an override file.
+	ResolveImageDigests, LockImageDigests bool
+	Quiet                                 bool
 	// Environment and Variables print interpolation's inputs.
 	Environment bool
 	Variables   bool
@@ -54,6 +58,9 @@ func newConfigCommand(deps *Deps, g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.Networks, "networks", false, "print the names of the networks services use, one per line")
 	f.BoolVar(&o.Images, "images", false, "print the image names, one per line")
 	f.BoolVar(&o.Profiles, "profiles", false, "print the profile names, one per line")
+	f.BoolVar(&o.Models, "models", false, "print the model names, one per line")
+	f.BoolVar(&o.ResolveImageDigests, "resolve-image-digests", false, "pin image tags to digests (asks the engine, which asks the registries)")
+	f.BoolVar(&o.LockImageDigests, "lock-image-digests", false, "print an override file pinning every service's image to its digest")
 	f.StringVar(&o.Hash, "hash", "", `print the config hash of the given services ("*" for all)`)
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "only validate the configuration, print nothing")
 	f.BoolVar(&o.Environment, "environment", false, "print the environment used for interpolation")
@@ -104,7 +111,7 @@ func renderConfig(ctx context.Context, deps *Deps, g *globalOptions, o *configOp
 			printVariables(w, vars)
 		}
 		return err
-	case o.Quiet || o.Services || o.Volumes || o.Networks || o.Images || o.Profiles || o.Hash != "":
+	case o.Quiet || o.Services || o.Volumes || o.Networks || o.Images || o.Profiles || o.Models || o.Hash != "":
 		p, err := loader.Load(ctx, lo)
 		if err != nil || o.Quiet {
 			return err
@@ -114,6 +121,15 @@ func renderConfig(ctx context.Context, deps *Deps, g *globalOptions, o *configOp
 		}
 		printLines(w, configList(p, o, services), true)
 		return nil
+	}
+	if o.ResolveImageDigests || o.LockImageDigests {
+		eng, err := g.connect(ctx, deps)
+		if err != nil {
+			return err
+		}
+		defer eng.Close()
+		lo.ResolveImage = func(ref string) (string, error) { return eng.ResolveDigest(ctx, ref) }
+		lo.ImagesOnly = o.LockImageDigests
 	}
 	lo.ShowSecrets = o.ShowSecrets
 	lo.NoInterpolate, lo.NoNormalize, lo.NoPathResolution = o.NoInterpolate, o.NoNormalize, o.NoPathResolution
@@ -139,6 +155,11 @@ func configList(p *project.Project, o *configOptions, services []string) []strin
 		return selected
 	case o.Profiles:
 		return p.Profiles
+	case o.Models:
+		for _, m := range p.Models {
+			out = append(out, m.Name)
+		}
+		return out
 	case o.Images:
 		for _, n := range selected {
 			s, _ := p.Service(n)

@@ -26,6 +26,9 @@ func (fakeCLIEngine) Close() error               { return nil }
 func (fakeCLIEngine) Endpoint() string           { return "fake" }
 func (fakeCLIEngine) Source() string             { return "" }
 func (fakeCLIEngine) Swarm() msw.Engine          { return nil }
+func (fakeCLIEngine) ResolveDigest(context.Context, string) (string, error) {
+	return "", errors.New("fake engine: no registry")
+}
 
 // The fake has no resource usage or filesystem to snapshot.
 func (fakeCLIEngine) ContainerStats(context.Context, string) (convergence.Stats, error) {

@@ -62,7 +62,8 @@ type followed struct {
 // displayName is the name logs show: "service-N" (Docker Compose drops the
 // project), the container name for one-offs and container_name.
 func displayName(name string, r project.Replica) string {
-	if r.Service != "" && r.Number > 0 && name == project.ContainerName(r.Project, r.Service, r.Number) {
+	compat := r.Project + "_" + r.Service + "_" + strconv.Itoa(r.Number)
+	if r.Service != "" && r.Number > 0 && (name == project.ContainerName(r.Project, r.Service, r.Number) || name == compat) {
 		return r.Service + "-" + strconv.Itoa(r.Number)
 	}
 	return name

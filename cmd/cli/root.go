@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/mycompose/mycompose/convergence"
 	"github.com/mycompose/mycompose/convergence/dockerengine"
 	msw "github.com/mycompose/mycompose/convergence/swarm"
+	"github.com/mycompose/mycompose/internal/environ"
 	"github.com/mycompose/mycompose/loader"
 	"github.com/mycompose/mycompose/project"
 )
@@ -32,6 +34,7 @@ type Engine interface {
 	convergence.Runtime
 	// ImageStore pulls and pushes images (pull, push, and up's pull step).
 	convergence.ImageStore
+	convergence.DigestResolver
 	// ImageBuilder builds images (build, up --build).
 	convergence.ImageBuilder
 	// Snapshots serves stats, export and commit.
@@ -92,6 +95,11 @@ type globalOptions struct {
 	Parallel         int
 	// Swarm deploys to a Swarm manager as a stack (see swarm.go).
 	Swarm bool
+	// AllResources includes the networks and volumes no service uses.
+	AllResources bool
+	// Compatibility names containers with "_" (project_service_1), as
+	// docker-compose v1 did.
+	Compatibility bool
 	// readFiles makes the loader read secrets' and configs' files: only
 	// the commands that create containers do (see createsContainers).
 	readFiles bool
@@ -146,6 +154,8 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	f.StringVar(&g.Progress, "progress", "", "progress output: auto, tty, plain, json or quiet (default: COMPOSE_PROGRESS, else auto)")
 	f.BoolVar(&g.Swarm, "swarm", false, "deploy the project as a Swarm stack on the manager named by -H/DOCKER_HOST")
 	f.StringVar(&g.Ansi, "ansi", "", "control characters: never, always or auto (default: COMPOSE_ANSI, else auto)")
+	f.BoolVar(&g.AllResources, "all-resources", false, "include all resources, even those not used by services")
+	f.BoolVar(&g.Compatibility, "compatibility", false, "run in backward compatibility mode: container names with underscores (project_service_1), as docker-compose v1 (default: COMPOSE_COMPATIBILITY)")
 	f.IntVar(&g.Parallel, "parallel", 0, "how many engine operations run at once, -1 for no limit (default: COMPOSE_PARALLEL_LIMIT, else 16)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if g.Parallel < -1 {
@@ -192,6 +202,7 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 		newPullCommand(deps, g),
 		newPushCommand(deps, g),
 		newRollbackCommand(deps, g),
+		newPublishCommand(deps, g),
 	)
 	root.AddCommand(newGraphCommand(deps, g), newCompletionCommand(deps), newPluginMetadataCommand(deps))
 	installCompletions(root, deps, g)
@@ -204,7 +215,8 @@ func (g *globalOptions) loaderOptions(deps *Deps) loader.Options {
 	return loader.Options{
 		Files: g.Files, ProjectName: g.ProjectName, ProjectDirectory: g.ProjectDirectory,
 		Profiles: g.Profiles, EnvFiles: g.EnvFiles, WorkDir: deps.WorkDir, Environ: deps.Environ,
-		Swarm: g.Swarm, DigestKey: key, ReadFiles: g.readFiles,
+		Swarm: g.Swarm, DigestKey: key, ReadFiles: g.readFiles, AllResources: g.AllResources,
+		Compatibility:   g.Compatibility || boolEnv(environ.Get(deps.Environ, "COMPOSE_COMPATIBILITY")),
 		APISocketConfig: func() ([]byte, error) { return dockerengine.CLICredentials(deps.Environ) },
 		APISocket: func() (string, error) {
 			return dockerengine.SocketPath(dockerengine.Selection{Host: g.Host, Context: g.Context, Environ: deps.Environ})
@@ -320,4 +332,11 @@ func ExitCode(err error) int {
 		return 130
 	}
 	return 1
+}
+
+// boolEnv reads a boolean environment variable as Docker Compose does
+// ("1", "true", ...); anything else is false.
+func boolEnv(v string) bool {
+	b, _ := strconv.ParseBool(strings.TrimSpace(v))
+	return b
 }

@@ -73,7 +73,7 @@ func oneOffSpec(p *project.Project, svc *project.Service, o *runOptions, command
 	}
 	name := o.Name
 	if name == "" {
-		name = project.OneOffName(p.Name, svc.Name, slug)
+		name = p.OneOffName(svc.Name, slug)
 	}
 	return convergence.CreateSpec{Name: name, Spec: spec}, nil
 }

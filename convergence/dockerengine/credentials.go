@@ -50,3 +50,30 @@ func SocketPath(sel Selection) (string, error) {
 	}
 	return path, nil
 }
+
+// RegistryCredentials returns the user's credentials for a registry host
+// from the Docker CLI's configuration of env (auths, credsStore,
+// credHelpers), for mycompose's own registry requests (publish).
+func RegistryCredentials(env []string) func(host string) (user, password string, err error) {
+	return func(host string) (string, string, error) {
+		cf, err := config.Load(environ.Get(env, config.EnvOverrideConfigDir))
+		if err != nil {
+			return "", "", err
+		}
+		if !cf.ContainsAuth() {
+			cf.CredentialsStore = credentials.DetectDefaultStore(cf.CredentialsStore)
+		}
+		key := host
+		if host == "docker.io" {
+			key = dockerHubAuthKey
+		}
+		ac, err := cf.GetAuthConfig(key)
+		if err != nil {
+			return "", "", fmt.Errorf("read credentials for %q: %w", host, err)
+		}
+		if ac.IdentityToken != "" {
+			return "<token>", ac.IdentityToken, nil
+		}
+		return ac.Username, ac.Password, nil
+	}
+}

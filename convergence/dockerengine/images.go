@@ -202,3 +202,27 @@ func parsePlatform(s string) *ocispec.Platform {
 	}
 	return p
 }
+
+// ResolveDigest asks the engine which manifest digest ref's registry
+// serves (the engine's distribution inspect, with the user's credentials),
+// as Docker Compose resolves image digests.
+func (e *Engine) ResolveDigest(ctx context.Context, ref string) (string, error) {
+	named, err := reference.ParseDockerRef(ref)
+	if err != nil {
+		return "", fmt.Errorf("invalid image reference %q: %w", ref, err)
+	}
+	if _, ok := named.(reference.Canonical); ok {
+		return named.String(), nil
+	}
+	reg := reference.Domain(named)
+	auth, credErr := registryAuth(reg)
+	info, err := e.cli.DistributionInspect(ctx, named.String(), auth)
+	if err != nil {
+		return "", e.registryError(fmt.Sprintf("resolve the digest of %q", ref), reg, ref, auth != "", credErr, err)
+	}
+	pinned, err := reference.WithDigest(named, info.Descriptor.Digest)
+	if err != nil {
+		return "", err
+	}
+	return pinned.String(), nil
+}

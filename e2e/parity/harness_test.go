@@ -200,3 +200,5 @@ func execCommand(name string, args ...string) (string, error) {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	return string(out), err
 }
+
+func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
