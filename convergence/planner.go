@@ -119,10 +119,21 @@ func (pl *planner) add(a Action) int {
 
 func (pl *planner) planNetworks(inScope map[string]bool) {
 	used := map[string]bool{}
+	anyUse := map[string]bool{}
 	for _, s := range pl.p.Services {
-		if inScope[s.Name] {
-			for _, att := range s.Networks {
+		for _, att := range s.Networks {
+			anyUse[att.Key] = true
+			if inScope[s.Name] {
 				used[att.Key] = true
+			}
+		}
+	}
+	// The project holds networks no service uses only with --all-resources:
+	// an up of the whole project creates them.
+	if pl.opts.Services == nil {
+		for _, n := range pl.p.Networks {
+			if !anyUse[n.Key] {
+				used[n.Key] = true
 			}
 		}
 	}

@@ -119,7 +119,7 @@ func renderConfig(ctx context.Context, deps *Deps, g *globalOptions, o *configOp
 		if o.Hash != "" {
 			return printHashes(w, p, o.Hash)
 		}
-		printLines(w, configList(p, o, services), true)
+		printLines(w, configList(p, o, services, g.AllResources), true)
 		return nil
 	}
 	if o.ResolveImageDigests || o.LockImageDigests {
@@ -143,8 +143,9 @@ func renderConfig(ctx context.Context, deps *Deps, g *globalOptions, o *configOp
 }
 
 // configList returns the names --services, --volumes, --networks,
-// --images or --profiles ask for, of the named services (all when none).
-func configList(p *project.Project, o *configOptions, services []string) []string {
+// --images, --profiles or --models ask for, of the named services (all
+// when none); with --all-resources, every network and volume.
+func configList(p *project.Project, o *configOptions, services []string, all bool) []string {
 	selected := p.ServiceNames()
 	if len(services) > 0 {
 		selected = p.WithDependencies(services)
@@ -184,14 +185,14 @@ func configList(p *project.Project, o *configOptions, services []string) []strin
 	}
 	if o.Networks {
 		for _, n := range p.Networks {
-			if used[n.Key] {
+			if used[n.Key] || all {
 				out = append(out, n.Key)
 			}
 		}
 		return out
 	}
 	for _, v := range p.Volumes {
-		if used[v.Name] {
+		if used[v.Name] || all {
 			out = append(out, v.Key)
 		}
 	}
