@@ -118,6 +118,8 @@ type applyRun struct {
 	mu      sync.Mutex        // serializes events and guards created
 	created map[string]string // service -> ID of a container created for it
 	conds   conditionWaits
+	// preStarts runs each service's pre_start hooks once per Apply.
+	preStarts preStartOnce
 }
 
 // errSkipped marks actions not run because a prerequisite failed or the run
@@ -468,6 +470,9 @@ func (r *applyRun) replace(a *Action, newID string) error {
 // jittered pause instead of serializing every start.
 func (r *applyRun) start(a *Action, id string) error {
 	if err := r.waitConditions(a); err != nil {
+		return err
+	}
+	if err := r.preStart(a, id); err != nil {
 		return err
 	}
 	r.emit(ObjectContainer, a.Name, StatusStarting, "")

@@ -5,15 +5,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/mycompose/mycompose/project"
 )
 
-// HookRunner runs a command in a running container (post_start and
-// pre_stop hooks); Runtime's Exec.
+// HookRunner runs the lifecycle hooks: a command in a running container
+// (post_start, pre_stop), and the pre_start init containers, waited for
+// and read; Runtime's methods of the same names.
 type HookRunner interface {
 	Exec(ctx context.Context, id string, spec ExecSpec, stdio Stdio) (int, error)
+	WaitContainer(ctx context.Context, id string, cond WaitCondition) <-chan WaitResult
+	ContainerLogs(ctx context.Context, id string, opts LogOptions, stdout, stderr io.Writer) error
 }
 
 // ErrHookFailed is wrapped by the error of a lifecycle hook that exited

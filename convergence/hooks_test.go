@@ -3,6 +3,7 @@ package convergence_test
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,16 @@ import (
 type hookRecorder struct {
 	mu    sync.Mutex
 	specs []convergence.ExecSpec
+}
+
+func (r *hookRecorder) WaitContainer(context.Context, string, convergence.WaitCondition) <-chan convergence.WaitResult {
+	ch := make(chan convergence.WaitResult, 1)
+	ch <- convergence.WaitResult{}
+	return ch
+}
+
+func (r *hookRecorder) ContainerLogs(context.Context, string, convergence.LogOptions, io.Writer, io.Writer) error {
+	return nil
 }
 
 func (r *hookRecorder) Exec(_ context.Context, _ string, spec convergence.ExecSpec, stdio convergence.Stdio) (int, error) {

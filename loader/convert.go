@@ -173,6 +173,7 @@ func (c *converter) service(s types.ServiceConfig) project.Service {
 		Watch:          c.watchRules(s),
 		Swarm:          c.swarmService(s, ctr),
 		Requires:       c.requirements(s),
+		PreStart:       c.preStart(s, ctr.Image),
 		PostStart:      hooks(s.PostStart),
 		PreStop:        hooks(s.PreStop),
 		Links:          links(s),

@@ -3,6 +3,7 @@ package loader
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 )
@@ -100,6 +101,14 @@ var serviceSpec = spec{
 		"privileged": nil, "entitlements": nil, "ulimits": nil, "no_cache_filter": nil,
 	},
 	"develop": developSpec,
+}
+
+// A pre_start hook is a full container spec, with the service's keys,
+// plus per_replica.
+func init() {
+	pre := maps.Clone(serviceSpec)
+	pre["per_replica"] = nil
+	serviceSpec["pre_start"] = pre
 }
 
 // hookSpec is a post_start or pre_stop hook: a command exec'd in the

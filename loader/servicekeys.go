@@ -188,3 +188,19 @@ func (c *converter) models(services []project.Service) []project.Model {
 	}
 	return out
 }
+
+// preStart converts the pre_start init containers: each is a container
+// spec of its own, checked and converted as a service's is.
+func (c *converter) preStart(s types.ServiceConfig, image string) []project.PreStartHook {
+	var out []project.PreStartHook
+	for _, h := range s.PreStart {
+		hs := types.ServiceConfig{Name: s.Name, ContainerSpec: h.ContainerSpec}
+		if hs.Image == "" {
+			hs.Image = image
+		}
+		spec := c.container(hs)
+		spec.Files = c.files(hs)
+		out = append(out, project.PreStartHook{Container: spec, PerReplica: h.PerReplica})
+	}
+	return out
+}

@@ -38,13 +38,14 @@ var loaderHandled = map[string]bool{
 // refusedForGood are keys refused with a reason that no implementation
 // will remove on this platform.
 var refusedForGood = map[string]string{
-	"services.*.credential_spec": "Windows only",
-	"secrets.*.external":         "Swarm only: external secrets exist only in a Swarm (use --swarm)",
-	"configs.*.external":         "Swarm only: external configs exist only in a Swarm (use --swarm)",
-	"secrets.*.driver":           "Swarm only (Docker Compose refuses it too)",
-	"secrets.*.driver_opts":      "Swarm only (Docker Compose refuses it too)",
-	"secrets.*.template_driver":  "Swarm only (Docker Compose refuses it too)",
-	"configs.*.template_driver":  "Swarm only (Docker Compose refuses it too)",
+	"services.*.credential_spec":           "Windows only",
+	"services.*.pre_start.credential_spec": "Windows only",
+	"secrets.*.external":                   "Swarm only: external secrets exist only in a Swarm (use --swarm)",
+	"configs.*.external":                   "Swarm only: external configs exist only in a Swarm (use --swarm)",
+	"secrets.*.driver":                     "Swarm only (Docker Compose refuses it too)",
+	"secrets.*.driver_opts":                "Swarm only (Docker Compose refuses it too)",
+	"secrets.*.template_driver":            "Swarm only (Docker Compose refuses it too)",
+	"configs.*.template_driver":            "Swarm only (Docker Compose refuses it too)",
 }
 
 // fileObjectSpec is what a top-level secret or config may set locally.

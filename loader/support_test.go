@@ -23,7 +23,7 @@ var pendingKeys = map[string]bool{
 // Compose v5.6's scheduled jobs and pre_start hooks, each a full container
 // spec) that mycompose does not implement yet: every key path under them is
 // pending.
-var pendingSubtrees = []string{"jobs", "services.*.pre_start"}
+var pendingSubtrees = []string{"jobs"}
 
 // isPending reports whether path is listed as work left.
 func isPending(path string) bool {

@@ -104,6 +104,9 @@ type Service struct {
 	Provider *Provider
 	// Models are the models the service uses (models:), sorted by key.
 	Models []ServiceModel
+	// PreStart are the pre_start init containers, in file order: each runs
+	// to completion before the service's containers start.
+	PreStart []PreStartHook
 	// PostStart and PreStop are the lifecycle hooks, in file order.
 	PostStart []Hook
 	PreStop   []Hook
@@ -339,6 +342,16 @@ type ServiceModel struct {
 	Key         string
 	EndpointVar string
 	ModelVar    string
+}
+
+// PreStartHook is a pre_start init container: a full container spec
+// (compose-go has filled in what it inherits from the service), run with
+// the volumes of the replica about to start.
+type PreStartHook struct {
+	Container ContainerSpec
+	// PerReplica runs it before each replica starts; else once per
+	// service and command.
+	PerReplica bool
 }
 
 // Link is one links: entry: the containers of Service are reachable from

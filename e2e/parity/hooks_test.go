@@ -109,3 +109,62 @@ func copyOut(t *testing.T, ctr, path string) string {
 	}
 	return string(data)
 }
+
+// TestPreStart: pre_start init containers run to completion, in order,
+// before the service starts, with its volumes and its image unless they
+// name one; per_replica ones run before each replica; a failing one stops
+// the service from starting, with its status and output; the runners are
+// removed.
+func TestPreStart(t *testing.T) {
+	h := newHarness(t, `
+services:
+  app:
+    image: `+testImage+`
+    command: ["sh", "-c", "cat /data/log > /tmp/seen; trap 'exit 0' TERM; sleep 3600 & wait"]
+    scale: 2
+    volumes: [data:/data]
+    environment:
+      STEP: inherited
+    pre_start:
+      - command: ["sh", "-c", "echo first-$$STEP >> /data/log"]
+      - command: ["sh", "-c", "echo second >> /data/log"]
+        user: "0"
+      - command: ["sh", "-c", "echo replica >> /data/log"]
+        per_replica: true
+volumes:
+  data: {}
+`)
+	h.ok("up", "-d")
+	got := strings.Fields(docker(t, "exec", h.ctr("app"), "cat", "/data/log"))
+	if len(got) != 4 || got[0] != "first-inherited" || got[1] != "second" || got[2] != "replica" || got[3] != "replica" {
+		t.Errorf("hooks wrote %q, want first-inherited, second, then replica once per replica", got)
+	}
+	// The service saw what the hooks wrote before it started.
+	if seen := docker(t, "exec", h.ctr("app"), "cat", "/tmp/seen"); !strings.HasPrefix(seen, "first-inherited\nsecond\n") {
+		t.Errorf("the service started before the hooks ran: it saw %q", seen)
+	}
+	if left := dockerLines(t, "ps", "-a", "--format", "{{.Names}}", "--filter", "label=io.mycompose.pre_start="+h.project+"/app"); len(left) != 0 {
+		t.Errorf("runner containers left: %v", left)
+	}
+	if cs := h.containers(); len(cs) != 2 {
+		t.Errorf("project containers %v, want the two replicas", cs)
+	}
+
+	h.write("compose.yaml", `
+services:
+  app:
+    image: `+testImage+`
+    command: `+sleeper+`
+    pre_start:
+      - command: ["sh", "-c", "echo migration-failed; exit 5"]
+`)
+	r := h.fails("up", "-d", "--force-recreate")
+	if !strings.Contains(r.stderr, `service "app" pre_start[0] exited with status 5:`) || !strings.Contains(r.stderr, "migration-failed") {
+		t.Errorf("up with a failing pre_start:\n%s", r.stderr)
+	}
+	var state struct{ Status string }
+	inspect(t, h.ctr("app"), ".State", &state)
+	if state.Status == "running" {
+		t.Errorf("app started although its pre_start failed")
+	}
+}
