@@ -112,3 +112,34 @@ func apiRefusal(service string, r project.APIRequirement, ev EngineVersion) stri
 	}
 	return msg
 }
+
+// ErrNoJobsAPI is wrapped by the refusal of a job: the Docker Engine's jobs
+// extension, which runs Docker Compose v5.6's jobs, is not on the engine.
+var ErrNoJobsAPI = errors.New("the engine has no jobs extension")
+
+// CheckJobs refuses what only the engine's jobs extension can do, naming
+// the engine: up registers the scheduled jobs (run, when name is set, runs
+// job name). No engine mycompose speaks to (Docker 20.10 to 26.1, API 1.41
+// to 1.45) has that extension.
+func CheckJobs(p *project.Project, name string, ev EngineVersion) error {
+	engine := fmt.Sprintf("the engine (Docker %s) used with API %s", ev.Version, ev.API)
+	at := func(j project.Job) string {
+		if j.Where == "" {
+			return ""
+		}
+		return j.Where + ": "
+	}
+	if j, ok := p.Job(name); ok && name != "" {
+		return fmt.Errorf("%sjob %q: jobs are run by the Docker Engine's jobs extension, which %s does not provide: run its command as a service instead%.0w", at(j), name, engine, ErrNoJobsAPI)
+	}
+	var lines []string
+	for _, j := range p.Jobs {
+		if j.Scheduled {
+			lines = append(lines, fmt.Sprintf("%sjob %q has a schedule: scheduled jobs are registered with the Docker Engine's jobs extension, which %s does not provide: remove the job, or run its command as a service", at(j), j.Name, engine))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s%.0w", strings.Join(lines, "\n"), ErrNoJobsAPI)
+}

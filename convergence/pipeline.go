@@ -241,6 +241,11 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 	if err := CheckAPI(p, scope, ev); err != nil {
 		return nil, err
 	}
+	if req.Op == OpUp && req.Up.Services == nil {
+		if err := CheckJobs(p, "", ev); err != nil {
+			return nil, err
+		}
+	}
 	// Provider services first: what they set is part of their dependents'
 	// configuration.
 	if p, err = pl.runProviders(ctx, p, scope, req.DryRun); err != nil {

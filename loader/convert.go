@@ -58,10 +58,16 @@ func (l *loaded) convert() (*project.Project, error) {
 	p.Networks = c.networks()
 	p.Volumes = c.volumes()
 	p.Models = c.models(p.Services)
-	// compose-go v2.16 (Docker Compose v5.6) added top-level jobs.
+	// compose-go v2.16 (Docker Compose v5.6) added top-level jobs, which
+	// the engine runs (convergence.CheckJobs decides with the engine).
 	jobs := c.cp.AllJobs()
 	for _, name := range slices.Sorted(maps.Keys(jobs)) {
-		c.refuse([]string{"jobs", name}, "job %q: top-level jobs are not supported by mycompose yet (run it as a service with `mycompose run`)", name)
+		j := jobs[name]
+		where := c.locate([]string{"jobs", name, "triggers"})
+		if where == "" {
+			where = c.locate([]string{"jobs", name})
+		}
+		p.Jobs = append(p.Jobs, project.Job{Name: name, Scheduled: j.Triggers != nil && len(j.Triggers.Schedule) > 0, Where: where})
 	}
 	p.Swarm = c.swarmProject(p)
 	if err := c.err(); err != nil {

@@ -48,6 +48,12 @@ var refusedForGood = map[string]string{
 	"configs.*.template_driver":            "Swarm only (Docker Compose refuses it too)",
 }
 
+// refusedByEngine are keys the engines mycompose supports cannot honour:
+// the command that needs them refuses, naming the engine.
+var refusedByEngine = map[string]string{
+	"jobs": "the engine runs jobs (its jobs extension), and Docker 20.10 to 26.1 have none: `up` (scheduled jobs) and `run JOB` refuse, naming the engine; `config` shows them",
+}
+
 // fileObjectSpec is what a top-level secret or config may set locally.
 var fileObjectSpec = spec{"name": nil, "file": nil, "environment": nil, "content": nil, "labels": nil}
 
@@ -97,6 +103,10 @@ func classify(path string, specs map[string]spec) SupportRow {
 		return row
 	}
 	if reason, ok := underKey(refusedForGood, path); ok {
+		row.Status, row.Reason = StatusRefused, reason
+		return row
+	}
+	if reason, ok := underKey(refusedByEngine, path); ok {
 		row.Status, row.Reason = StatusRefused, reason
 		return row
 	}

@@ -23,7 +23,7 @@ var pendingKeys = map[string]bool{
 // Compose v5.6's scheduled jobs and pre_start hooks, each a full container
 // spec) that mycompose does not implement yet: every key path under them is
 // pending.
-var pendingSubtrees = []string{"jobs"}
+var pendingSubtrees = []string{}
 
 // isPending reports whether path is listed as work left.
 func isPending(path string) bool {
@@ -104,24 +104,34 @@ func supportDoc(rows []SupportRow, counts map[string]int) string {
 	return b.String()
 }
 
-// collapseSubtrees shows each pending subtree as one row ("jobs.…"): the
-// hundreds of keys below it are one piece of work.
+// collapseSubtrees shows each pending subtree, and each subtree refused as
+// a whole by the engine, as one row ("jobs"): the hundreds of keys below
+// it are one piece of work.
 func collapseSubtrees(rows []SupportRow) []SupportRow {
 	var out []SupportRow
 	seen := map[string]bool{}
 	for _, r := range rows {
 		sub := ""
 		for _, p := range pendingSubtrees {
+			if r.Status == StatusPending && (r.Path == p || strings.HasPrefix(r.Path, p+".")) {
+				sub = p
+			}
+		}
+		for p := range refusedByEngine {
 			if r.Path == p || strings.HasPrefix(r.Path, p+".") {
 				sub = p
 			}
 		}
 		switch {
-		case sub == "" || r.Status != StatusPending:
+		case sub == "":
 			out = append(out, r)
 		case !seen[sub]:
 			seen[sub] = true
-			out = append(out, SupportRow{Path: sub, Status: StatusPending, Reason: "the whole section"})
+			r.Path = sub
+			if r.Status == StatusPending {
+				r.Reason = "the whole section"
+			}
+			out = append(out, r)
 		}
 	}
 	return out

@@ -43,6 +43,9 @@ type Project struct {
 	// Models are the AI models (models:) the enabled services use, sorted
 	// by key; Docker Model Runner serves them.
 	Models []Model
+	// Jobs are the top-level jobs, sorted by name: the Docker Engine's jobs
+	// extension runs them (see convergence.CheckJobs).
+	Jobs []Job
 	// Warnings are non-fatal messages from loading (for example an optional
 	// dependency on a disabled service).
 	Warnings []string
@@ -352,6 +355,26 @@ type PreStartHook struct {
 	// PerReplica runs it before each replica starts; else once per
 	// service and command.
 	PerReplica bool
+}
+
+// Job is a top-level job.
+type Job struct {
+	Name string
+	// Scheduled jobs have a schedule trigger: up registers them with the
+	// engine; the others wait for `run JOB`.
+	Scheduled bool
+	// Where is "compose.yaml:12" (the job's triggers, else the job), or "".
+	Where string
+}
+
+// Job returns the job named name.
+func (p *Project) Job(name string) (Job, bool) {
+	for _, j := range p.Jobs {
+		if j.Name == name {
+			return j, true
+		}
+	}
+	return Job{}, false
 }
 
 // Link is one links: entry: the containers of Service are reachable from

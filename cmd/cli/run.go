@@ -86,6 +86,18 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 		return err
 	}
 	svc, ok := p.Service(args[0])
+	if _, job := p.Job(args[0]); !ok && job {
+		eng, err := g.connect(ctx, deps)
+		if err != nil {
+			return err
+		}
+		defer eng.Close()
+		ev, err := eng.EngineVersion(ctx)
+		if err != nil {
+			return err
+		}
+		return convergence.CheckJobs(p, args[0], ev)
+	}
 	if !ok {
 		return unknownService(p, args[0])
 	}

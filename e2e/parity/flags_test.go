@@ -75,3 +75,33 @@ func TestConfigModels(t *testing.T) {
 		t.Errorf("config --models: %q", out)
 	}
 }
+
+// TestJobsNeedTheEngine: jobs are run by the engine's jobs extension,
+// which no engine here has: up leaves a manual job alone, `run JOB` is
+// refused naming the engine, config shows the job.
+func TestJobsNeedTheEngine(t *testing.T) {
+	release, api := engineAPI(t)
+	h := newHarness(t, `
+services:
+  app:
+    image: `+testImage+`
+    command: `+sleeper+`
+jobs:
+  backup:
+    image: `+testImage+`
+    command: ["echo", "backup"]
+    triggers: {manual: true}
+`)
+	h.ok("up", "-d")
+	if cs := h.containers(); len(cs) != 1 {
+		t.Errorf("containers %v, want app's only", cs)
+	}
+	r := h.fails("run", "backup")
+	want := `compose.yaml:10: job "backup": jobs are run by the Docker Engine's jobs extension, which the engine (Docker ` + release + `) used with API ` + api + ` does not provide`
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("run backup:\n%s\nwant %q", r.stderr, want)
+	}
+	if out := h.ok("config").stdout; !strings.Contains(out, "jobs:\n  backup:") {
+		t.Errorf("config does not show the job:\n%s", out)
+	}
+}
