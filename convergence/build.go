@@ -89,6 +89,8 @@ func ClassicUnsupported(b *project.Build) string {
 		return "no_cache_filter"
 	case b.Remote != "" && !strings.HasPrefix(b.Remote, "http"):
 		return "context (git)"
+	case Attests(b.Provenance) || Attests(b.SBOM):
+		return "provenance/sbom"
 	}
 	return ""
 }
@@ -362,3 +364,11 @@ func BuildDeps(p *project.Project, names []string) (map[string][]string, error) 
 	}
 	return deps, nil
 }
+
+// Attests reports whether a build.provenance or build.sbom value asks for
+// an attestation ("" and "false" do not).
+func Attests(v string) bool { return v != "" && v != "false" }
+
+// ErrAttestations is wrapped by the refusal of build.provenance or
+// build.sbom on an engine whose image store cannot keep attestations.
+var ErrAttestations = errors.New("the engine's image store cannot keep attestations")

@@ -22,6 +22,9 @@ func (c *converter) build(s types.ServiceConfig) *project.Build {
 		DockerfileInline: b.DockerfileInline, Target: b.Target,
 		Labels: copyMap(b.Labels), NoCache: b.NoCache, Pull: b.Pull,
 		NoCacheFilter: append([]string(nil), b.NoCacheFilter...),
+		Provenance:    b.Provenance,
+		SBOM:          b.SBOM,
+		AttestWhere:   c.attestWhere(s),
 		Tags:          append([]string(nil), b.Tags...), Platforms: append([]string(nil), b.Platforms...),
 		CacheFrom: append([]string(nil), b.CacheFrom...), CacheTo: append([]string(nil), b.CacheTo...),
 		Network: b.Network, ShmSize: int64(b.ShmSize), Isolation: b.Isolation,
@@ -181,4 +184,15 @@ func defaultImageName(projectName, service, separator string) string {
 		separator = "-"
 	}
 	return strings.ToLower(projectName + separator + service)
+}
+
+// attestWhere locates build.provenance (else build.sbom) for the engine's
+// refusal.
+func (c *converter) attestWhere(s types.ServiceConfig) string {
+	for _, k := range []string{"provenance", "sbom"} {
+		if where := c.locate([]string{"services", s.Name, "build", k}); where != "" {
+			return where
+		}
+	}
+	return ""
 }

@@ -99,6 +99,9 @@ var serviceSpec = spec{
 		"ssh":     nil, "cache_from": nil, "cache_to": nil, "additional_contexts": nil,
 		"network": nil, "shm_size": nil, "extra_hosts": nil, "isolation": nil,
 		"privileged": nil, "entitlements": nil, "ulimits": nil, "no_cache_filter": nil,
+		// Attestations: the engine's image store must keep them, see
+		// dockerengine's BuildImage.
+		"provenance": nil, "sbom": nil,
 	},
 	"develop": developSpec,
 }
@@ -127,10 +130,7 @@ var networkSpec = spec{
 }
 
 // keyHints explain some refusals beyond "not supported yet".
-var keyHints = map[string]string{
-	"build.provenance": "attestations need a registry or OCI exporter; the engine's image store keeps none",
-	"build.sbom":       "attestations need a registry or OCI exporter; the engine's image store keeps none",
-}
+var keyHints = map[string]string{}
 
 // unsupported returns the paths of the keys set in the JSON form of v that
 // sp does not allow, sorted.

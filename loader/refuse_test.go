@@ -16,9 +16,8 @@ import (
 // is an error naming the service and the key, never silently ignored.
 func TestRefusedServiceKeys(t *testing.T) {
 	cases := []struct{ key, yaml, want string }{
-		{"build.provenance", "build: {context: ., provenance: \"mode=max\"}", "is not supported by mycompose yet"},
-		{"build.sbom", "build: {context: ., sbom: \"true\"}", "is not supported by mycompose yet"},
 		{"credential_spec", "credential_spec: {file: x.json}", "cannot be used: Windows only"},
+		{"pre_start[0].credential_spec", "pre_start: [{command: [x], credential_spec: {file: x.json}}]", "cannot be used: Windows only"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -63,10 +62,11 @@ services:
   web:
     image: busybox
     credential_spec: {file: x.json}
-    build: {context: ., provenance: "true"}
+    volumes: [{type: npipe, source: //./pipe/x, target: //./pipe/x}]
   db:
-    build: {context: ., sbom: "true"}
-`, `key "build.provenance"`, `key "credential_spec"`, `service "db": key "build.sbom"`)
+    image: busybox
+    credential_spec: {registry: r}
+`, `service "web": key "credential_spec"`, `volume type "npipe"`, `service "db": key "credential_spec"`)
 	if n := strings.Count(err.Error(), "\n") + 1; n != 3 {
 		t.Errorf("%d lines, want 3: %q", n, err)
 	}
@@ -276,5 +276,17 @@ secrets:
 	want := `service "web": build.secrets[0] (token): uid, gid and mode have no effect on a build secret: set them on the Dockerfile's RUN --mount=type=secret,id=token,uid=...,gid=...,mode=...`
 	if len(p.Warnings) != 1 || p.Warnings[0] != want {
 		t.Errorf("warnings %q, want %q", p.Warnings, want)
+	}
+}
+
+// TestFutureKeyRefused: a key the allow-lists do not know (one a future
+// compose-go may bring) is refused as not supported yet, never ignored.
+func TestFutureKeyRefused(t *testing.T) {
+	paths, err := unsupported(map[string]any{"image": "busybox", "teleport": map[string]any{"to": "mars"}}, serviceSpec)
+	if err != nil || len(paths) != 1 || keyPath(paths[0]) != "teleport" {
+		t.Fatalf("unsupported = %v, %v", paths, err)
+	}
+	if got := keyRefusal(`service "web"`, "services", paths[0]); got != `service "web": key "teleport" is not supported by mycompose yet` {
+		t.Errorf("refusal %q", got)
 	}
 }

@@ -14,10 +14,7 @@ var updateSupport = flag.Bool("update-support", false, "rewrite docs/compose-sup
 // mycompose neither implements nor refuses for a lasting reason yet. The
 // list may only shrink: TestEveryKeyImplementedOrRefused fails on a key
 // missing from it, and on a key listed here that is now implemented.
-var pendingKeys = map[string]bool{
-	"services.*.build.provenance": true,
-	"services.*.build.sbom":       true,
-}
+var pendingKeys = map[string]bool{}
 
 // pendingSubtrees are whole sections compose-go v2.16 added (Docker
 // Compose v5.6's scheduled jobs and pre_start hooks, each a full container

@@ -172,6 +172,11 @@ type Build struct {
 	Privileged         bool     // allow RUN --security=insecure
 	Entitlements       []string // extra entitlements allowed to the build
 	Ulimits            []Ulimit // sorted by name
+	// Provenance and SBOM are the attestations to attach ("true",
+	// "mode=max", "generator=..."; "" or "false": none).
+	Provenance, SBOM string
+	// AttestWhere locates them in the compose files ("compose.yaml:7").
+	AttestWhere string
 }
 
 // BuildSecret is one build secret: the content, read from a file or the

@@ -24,6 +24,11 @@ func (e *Engine) BuildImage(ctx context.Context, req convergence.BuildRequest, p
 	if progress == nil {
 		progress = func(convergence.BuildProgress) {}
 	}
+	if convergence.Attests(req.Build.Provenance) || convergence.Attests(req.Build.SBOM) {
+		if err := e.checkAttestations(ctx, req); err != nil {
+			return "", err
+		}
+	}
 	if !req.Classic {
 		if c, err := e.buildkit(ctx); err == nil {
 			progress(convergence.BuildProgress{Builder: convergence.BuilderBuildKit})
@@ -136,4 +141,31 @@ func (e *Engine) buildClassic(ctx context.Context, req convergence.BuildRequest,
 		id = ids[req.Tags[0]]
 	}
 	return id, nil
+}
+
+// checkAttestations refuses build.provenance and build.sbom on an engine
+// whose image store cannot keep attestations: only the containerd image
+// store (Docker 24 and later, when enabled) can, as buildx's docker driver
+// says too. It names the engine and its storage driver.
+func (e *Engine) checkAttestations(ctx context.Context, req convergence.BuildRequest) error {
+	info, err := e.cli.Info(ctx)
+	if err != nil {
+		return e.fail(err, "read the engine's image store", callOther)
+	}
+	for _, kv := range info.DriverStatus {
+		if kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
+			return nil
+		}
+	}
+	key := "provenance"
+	if !convergence.Attests(req.Build.Provenance) {
+		key = "sbom"
+	}
+	at := ""
+	if w := req.Build.AttestWhere; w != "" {
+		at = w + ": "
+	}
+	return fmt.Errorf("%sbuild image %q: build.%s: %w: the engine (Docker %s) does not use the containerd image store; "+
+		"enable it (Docker 24 or later), or remove build.provenance and build.sbom",
+		at, req.Tags[0], key, convergence.ErrAttestations, info.ServerVersion)
 }

@@ -232,6 +232,17 @@ func frontendAttrs(req convergence.BuildRequest) map[string]string {
 	if b.Pull {
 		attrs["image-resolve-mode"] = "pull"
 	}
+	// As buildx's --attest type=provenance,mode=max: the frontend takes the
+	// options after the type; "true" is the default attestation.
+	for _, a := range []struct{ kind, v string }{{"provenance", b.Provenance}, {"sbom", b.SBOM}} {
+		if convergence.Attests(a.v) {
+			opts := a.v
+			if opts == "true" {
+				opts = ""
+			}
+			attrs["attest:"+a.kind] = opts
+		}
+	}
 	if b.Network == "host" || b.Network == "none" {
 		attrs["force-network-mode"] = b.Network
 	}

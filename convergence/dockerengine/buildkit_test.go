@@ -129,3 +129,18 @@ func TestSecretStoreReadsFilesAndContent(t *testing.T) {
 		t.Error("unknown secret answered")
 	}
 }
+
+// TestAttestationAttrs: build.provenance and build.sbom reach the frontend
+// as buildx's --attest does ("true" the default attestation, "false" none).
+func TestAttestationAttrs(t *testing.T) {
+	attrs := frontendAttrs(convergence.BuildRequest{Build: &project.Build{Provenance: "mode=max", SBOM: "true"}})
+	if v, ok := attrs["attest:provenance"]; !ok || v != "mode=max" {
+		t.Errorf("attest:provenance = %q, %v", v, ok)
+	}
+	if v, ok := attrs["attest:sbom"]; !ok || v != "" {
+		t.Errorf("attest:sbom = %q, %v", v, ok)
+	}
+	if _, ok := frontendAttrs(convergence.BuildRequest{Build: &project.Build{Provenance: "false"}})["attest:provenance"]; ok {
+		t.Error("provenance: false asked for an attestation")
+	}
+}
