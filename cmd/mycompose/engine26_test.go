@@ -58,7 +58,7 @@ var secondEngineTests = []string{
 	"TestSecretsAndConfigs", "TestVolumeDataSurvives", "TestNetworkChangedUnderRunningContainers",
 	"TestAttachCommand", "TestExportAndCommit", "TestStatsCommand", "TestVolumesCommand", "TestConfigFlags",
 	"TestCompletionAndGraph", "TestSpecKeysDeviceRequests",
-	"TestEngineAPIGatedKeys", "TestNetworksAtCreate",
+	"TestEngineAPIGatedKeys", "TestNetworksAtCreate", "TestAnnotations",
 }
 
 const (
