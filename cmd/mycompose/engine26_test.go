@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/internal/dockercli"
 )
 
 // secondEngineTests is the subset run against the second engine: every
@@ -159,14 +160,7 @@ func labHost(lab string) string {
 
 // engineAPI returns the engine's release and the API version the docker
 // CLI (and mycompose, which negotiates the same way) uses with it.
-func engineAPI(t *testing.T) (release, api string) {
-	t.Helper()
-	f := strings.Fields(docker(t, "version", "--format", "{{.Server.Version}} {{.Client.APIVersion}}"))
-	if len(f) != 2 {
-		t.Fatalf("docker version: %q", f)
-	}
-	return f[0], f[1]
-}
+func engineAPI(t *testing.T) (release, api string) { t.Helper(); return dockercli.EngineAPI(t) }
 
 // TestEngineAPIGatedKeys: on an engine with API 1.45, start_interval, a
 // per-network mac_address and a volume subpath work (read back from the

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mycompose/mycompose/internal/dockercli"
 )
 
 var binary string
@@ -264,33 +266,9 @@ func (h *harness) volumes() []string {
 func sortedLines(l []string) []string { sort.Strings(l); return l }
 
 // docker runs the docker CLI and returns stdout; failure fails the test.
-func docker(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("docker", args...).Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("docker %s: %v: %s", strings.Join(args, " "), err, msg)
-	}
-	return string(out)
-}
+func docker(t *testing.T, args ...string) string { t.Helper(); return dockercli.Run(t, args...) }
 
-func dockerLines(t *testing.T, args ...string) []string {
-	out, err := exec.Command("docker", args...).Output()
-	if err != nil {
-		t.Logf("docker %s: %v", strings.Join(args, " "), err)
-		return nil
-	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return lines
-}
+func dockerLines(t *testing.T, args ...string) []string { return dockercli.Lines(t, args...) }
 
 // eventually polls cond until it holds or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/configfile"
-	"github.com/docker/cli/cli/config/credentials"
 
 	"github.com/mycompose/mycompose/internal/environ"
 )
@@ -18,12 +17,9 @@ import (
 // return, as Docker Compose hands them to a use_api_socket service so that
 // a docker CLI in the container can pull and push as the user does.
 func CLICredentials(env []string) ([]byte, error) {
-	cf, err := config.Load(environ.Get(env, config.EnvOverrideConfigDir))
+	cf, err := loadCLIConfig(environ.Get(env, config.EnvOverrideConfigDir))
 	if err != nil {
 		return nil, err
-	}
-	if !cf.ContainsAuth() {
-		cf.CredentialsStore = credentials.DetectDefaultStore(cf.CredentialsStore)
 	}
 	creds, err := cf.GetAllCredentials()
 	if err != nil {
@@ -56,23 +52,9 @@ func SocketPath(sel Selection) (string, error) {
 // credHelpers), for mycompose's own registry requests (publish).
 func RegistryCredentials(env []string) func(host string) (user, password string, err error) {
 	return func(host string) (string, string, error) {
-		cf, err := config.Load(environ.Get(env, config.EnvOverrideConfigDir))
+		ac, _, err := cliAuthConfig(environ.Get(env, config.EnvOverrideConfigDir), host)
 		if err != nil {
 			return "", "", err
-		}
-		if !cf.ContainsAuth() {
-			cf.CredentialsStore = credentials.DetectDefaultStore(cf.CredentialsStore)
-		}
-		key := host
-		if host == "docker.io" {
-			key = dockerHubAuthKey
-		}
-		ac, err := cf.GetAuthConfig(key)
-		if err != nil {
-			return "", "", fmt.Errorf("read credentials for %q: %w", host, err)
-		}
-		if ac.IdentityToken != "" {
-			return "<token>", ac.IdentityToken, nil
 		}
 		return ac.Username, ac.Password, nil
 	}

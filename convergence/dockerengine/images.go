@@ -12,7 +12,9 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/config/configfile"
 	"github.com/docker/cli/cli/config/credentials"
+	clitypes "github.com/docker/cli/cli/config/types"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/registry"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -94,21 +96,9 @@ func registryOf(ref string) (string, error) {
 // failing credential helper is returned for the error message, but the pull
 // still goes ahead anonymously, as with the Docker CLI.
 func registryAuth(reg string) (string, error) {
-	dir := os.Getenv(config.EnvOverrideConfigDir)
-	cf, err := config.Load(dir)
+	ac, key, err := cliAuthConfig(os.Getenv(config.EnvOverrideConfigDir), reg)
 	if err != nil {
 		return "", err
-	}
-	if !cf.ContainsAuth() {
-		cf.CredentialsStore = credentials.DetectDefaultStore(cf.CredentialsStore)
-	}
-	key := reg
-	if reg == "docker.io" {
-		key = dockerHubAuthKey
-	}
-	ac, err := cf.GetAuthConfig(key)
-	if err != nil {
-		return "", fmt.Errorf("read credentials for %q: %w", reg, err)
 	}
 	if ac.Username == "" && ac.Password == "" && ac.IdentityToken == "" && ac.RegistryToken == "" && ac.Auth == "" {
 		return "", nil
@@ -225,4 +215,36 @@ func (e *Engine) ResolveDigest(ctx context.Context, ref string) (string, error) 
 		return "", err
 	}
 	return pinned.String(), nil
+}
+
+// cliAuthConfig reads the credentials the Docker CLI's configuration in
+// dir ("" for ~/.docker) keeps for a registry host: auths, credsStore,
+// credHelpers. key is the configuration's name of the registry.
+func cliAuthConfig(dir, reg string) (ac clitypes.AuthConfig, key string, err error) {
+	cf, err := loadCLIConfig(dir)
+	if err != nil {
+		return ac, "", err
+	}
+	key = reg
+	if reg == "docker.io" {
+		key = dockerHubAuthKey
+	}
+	if ac, err = cf.GetAuthConfig(key); err != nil {
+		return ac, key, fmt.Errorf("read credentials for %q: %w", reg, err)
+	}
+	return ac, key, nil
+}
+
+// loadCLIConfig loads the Docker CLI's configuration in dir ("" for
+// ~/.docker), with the platform's default credential store when it names
+// none and keeps no credentials itself, as the Docker CLI does.
+func loadCLIConfig(dir string) (*configfile.ConfigFile, error) {
+	cf, err := config.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !cf.ContainsAuth() {
+		cf.CredentialsStore = credentials.DetectDefaultStore(cf.CredentialsStore)
+	}
+	return cf, nil
 }

@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mycompose/mycompose/internal/dockercli"
 )
 
 var binary string
@@ -157,44 +159,11 @@ func inspect(t *testing.T, object, path string, into any) {
 	}
 }
 
-func docker(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("docker", args...).Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("docker %s: %v: %s", strings.Join(args, " "), err, msg)
-	}
-	return string(out)
-}
+func docker(t *testing.T, args ...string) string { t.Helper(); return dockercli.Run(t, args...) }
 
-func dockerLines(t *testing.T, args ...string) []string {
-	out, err := exec.Command("docker", args...).Output()
-	if err != nil {
-		t.Logf("docker %s: %v", strings.Join(args, " "), err)
-		return nil
-	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return lines
-}
+func dockerLines(t *testing.T, args ...string) []string { return dockercli.Lines(t, args...) }
 
-// engineAPI returns the engine's release and the API version the docker
-// CLI (and mycompose, which negotiates the same way) uses with it.
-func engineAPI(t *testing.T) (release, api string) {
-	t.Helper()
-	f := strings.Fields(docker(t, "version", "--format", "{{.Server.Version}} {{.Client.APIVersion}}"))
-	if len(f) != 2 {
-		t.Fatalf("docker version: %q", f)
-	}
-	return f[0], f[1]
-}
+func engineAPI(t *testing.T) (release, api string) { t.Helper(); return dockercli.EngineAPI(t) }
 
 func execCommand(name string, args ...string) (string, error) {
 	out, err := exec.Command(name, args...).CombinedOutput()
