@@ -162,3 +162,43 @@ func sha256Path(p string) []byte {
 	b, _ := hexDecode(d.Encoded())
 	return b
 }
+
+// TestPullRefreshAfter: pull_policy: refresh with pull_refresh_after pulls
+// an image whose last pull is unknown or older than that, and not one
+// pulled just now.
+func TestPullRefreshAfter(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Options{}).Addr
+	img := pushTestImage(t, reg, "par/refresh:1")
+	h := newHarness(t, "services:\n  app:\n    image: "+img+"\n    command: "+sleeper+"\n    pull_policy: refresh\n    pull_refresh_after: 1h\n")
+	h.env = []string{"XDG_CACHE_HOME=" + t.TempDir()}
+	// Present, but never pulled by mycompose: the last pull is unknown.
+	if out := h.ok("--dry-run", "up", "-d").stdout; !strings.Contains(out, "pull image "+img) {
+		t.Errorf("--dry-run does not pull an image of unknown age:\n%s", out)
+	}
+	h.ok("up", "-d")
+	if out := h.ok("--dry-run", "up", "-d").stdout; strings.Contains(out, "pull image "+img) {
+		t.Errorf("--dry-run pulls an image pulled less than 1h ago:\n%s", out)
+	}
+}
+
+// TestBuildSecretOwnerWarning: uid, gid and mode of a build secret are
+// accepted with a warning saying where they belong.
+func TestBuildSecretOwnerWarning(t *testing.T) {
+	h := newHarness(t, `
+services:
+  app:
+    image: par-secret-warning:1
+    build:
+      context: .
+      secrets:
+        - source: token
+          uid: "1000"
+secrets:
+  token: {environment: HOME}
+`)
+	h.write("Dockerfile", "FROM "+testImage+"\n")
+	r := h.ok("--dry-run", "up", "-d")
+	if want := `WARN[0000] service "app": build.secrets[0] (token): uid, gid and mode have no effect on a build secret`; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+}
