@@ -363,7 +363,10 @@ func (pl *Pipeline) lifecycle(ctx context.Context, req Request) (*Result, error)
 		}
 		plan = PlanRestart(cs, graph, services, req.Timeout)
 	}
-	_, err = pl.execute(ctx, plan, req.Project, req.DryRun)
+	if _, err = pl.execute(ctx, plan, req.Project, req.DryRun); err == nil && req.Op == OpStop {
+		// Providers whose metadata declares stop stop too, as in Compose.
+		err = pl.endProviders(ctx, req.Project, req.Services, "stop", req.DryRun)
+	}
 	return &Result{Plan: plan}, err
 }
 
@@ -378,9 +381,11 @@ func (pl *Pipeline) down(ctx context.Context, req Request) (*Result, error) {
 	if _, err = pl.execute(ctx, plan, req.Project, req.DryRun); err != nil {
 		return &Result{Plan: plan}, err
 	}
-	if len(req.Down.Only) == 0 {
-		err = pl.downProviders(ctx, req.Project, req.DryRun)
+	var only []string
+	if len(req.Down.Only) > 0 {
+		only = req.Down.Only
 	}
+	err = pl.endProviders(ctx, req.Project, only, "down", req.DryRun)
 	return &Result{Plan: plan}, err
 }
 

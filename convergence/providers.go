@@ -85,17 +85,19 @@ func InjectProviderVars(p *project.Project, name string, vars ProviderVars) {
 	}
 }
 
-// downProviders runs `down` of every provider service of p.
-func (pl *Pipeline) downProviders(ctx context.Context, p *project.Project, dryRun bool) error {
+// endProviders runs command ("down" or "stop", which a provider runs only
+// if its metadata declares it) of the provider services of p in scope
+// (nil: all).
+func (pl *Pipeline) endProviders(ctx context.Context, p *project.Project, scope []string, command string, dryRun bool) error {
 	if p == nil || pl.Providers == nil {
 		return nil
 	}
-	for _, prov := range providerServices(p, nil) {
+	for _, prov := range providerServices(p, scope) {
 		if dryRun {
-			pl.note(fmt.Sprintf("Service %s: would run provider %s down", prov.Name, prov.Provider.Type))
+			pl.note(fmt.Sprintf("Service %s: would run provider %s %s", prov.Name, prov.Provider.Type, command))
 			continue
 		}
-		if _, err := pl.Providers.RunProvider(ctx, p, prov, "down", func(msg string) { pl.note(prov.Name + ": " + msg) }); err != nil {
+		if _, err := pl.Providers.RunProvider(ctx, p, prov, command, func(msg string) { pl.note(prov.Name + ": " + msg) }); err != nil {
 			return fmt.Errorf("service %q: provider %q: %w", prov.Name, prov.Provider.Type, err)
 		}
 	}

@@ -53,6 +53,9 @@ func (r *Runner) RunProvider(ctx context.Context, p *project.Project, svc *proje
 		return convergence.ProviderVars{}, err
 	}
 	meta := r.metadata(ctx, bin)
+	if command == "stop" && (meta == nil || meta.Stop == nil) {
+		return convergence.ProviderVars{}, nil
+	}
 	args, err := Args(p.Name, svc, command, meta)
 	if err != nil {
 		return convergence.ProviderVars{}, err
@@ -141,6 +144,9 @@ type Metadata struct {
 	Description string          `json:"description"`
 	Up          CommandMetadata `json:"up"`
 	Down        CommandMetadata `json:"down"`
+	// Stop, when declared, is run by stop; a provider without it has
+	// nothing to stop.
+	Stop *CommandMetadata `json:"stop,omitempty"`
 }
 
 // CommandMetadata lists the parameters of one command.
@@ -157,8 +163,11 @@ func Args(projectName string, svc *project.Service, command string, meta *Metada
 	var known map[string]bool
 	if meta != nil && (meta.Description != "" || meta.Up.Parameters != nil || meta.Down.Parameters != nil) {
 		cm := meta.Up
-		if command == "down" {
+		switch {
+		case command == "down":
 			cm = meta.Down
+		case command == "stop" && meta.Stop != nil:
+			cm = *meta.Stop
 		}
 		known = map[string]bool{}
 		for _, prm := range cm.Parameters {

@@ -13,7 +13,10 @@ import (
 // logs its arguments, and on up reports progress and sets variables (or,
 // with PARPROV_FAIL, reports an error).
 const providerScript = `#!/bin/sh
-[ "$2" = metadata ] && exit 1
+if [ "$2" = metadata ]; then
+  echo '{"description":"test provider","up":{"parameters":[{"name":"size"},{"name":"tag"}]},"down":{"parameters":[{"name":"size"}]},"stop":{"parameters":[]}}'
+  exit 0
+fi
 echo "$@" >> "$PARPROV_LOG"
 if [ "$3" = up ]; then
   echo '{"type":"info","message":"creating the database"}'
@@ -26,8 +29,9 @@ if [ "$3" = up ]; then
 fi
 `
 
-// TestProviderService: a provider service runs its provider on up and
-// down with the project name, its options and its name; the variables it
+// TestProviderService: a provider service runs its provider on up, stop
+// (its metadata declares one) and down with the project name, the options
+// its metadata lists for the command, and its name; the variables it
 // sets reach the services that depend on it (SERVICE_KEY for setenv, KEY
 // for rawsetenv); an error it reports fails up before its dependents are
 // created.
@@ -81,14 +85,17 @@ services:
 	if id1 != id2 {
 		t.Errorf("a second up with the same provider values recreated web")
 	}
+	h.ok("stop")
 	h.ok("down")
 	data, err := os.ReadFile(log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	up := "compose --project-name=" + h.project + " up --size=2 --tag=a --tag=b database"
-	down := "compose --project-name=" + h.project + " down --size=2 --tag=a --tag=b database"
-	want := strings.Join([]string{up, up, up, down}, "\n")
+	// Its metadata declares which options each command takes, and a stop.
+	stop := "compose --project-name=" + h.project + " stop database"
+	down := "compose --project-name=" + h.project + " down --size=2 database"
+	want := strings.Join([]string{up, up, up, stop, down}, "\n")
 	if got := strings.TrimSpace(string(data)); got != want {
 		t.Errorf("provider calls:\n%s\nwant:\n%s", got, want)
 	}
