@@ -88,9 +88,14 @@ services:
 	tool := h.ctr("tool")
 	var mounts []struct{ Type, Source, Destination string }
 	inspect(t, tool, ".Mounts", &mounts)
+	// The engine's own socket, where this test reaches it too.
+	sock := "/var/run/docker.sock"
+	if p, ok := strings.CutPrefix(os.Getenv("DOCKER_HOST"), "unix://"); ok {
+		sock = p
+	}
 	found := false
 	for _, m := range mounts {
-		found = found || (m.Type == "bind" && m.Source == "/var/run/docker.sock" && m.Destination == "/var/run/docker.sock")
+		found = found || (m.Type == "bind" && m.Source == sock && m.Destination == "/var/run/docker.sock")
 	}
 	if !found {
 		t.Errorf("no socket bind mount: %+v", mounts)
