@@ -5,7 +5,7 @@ import "github.com/spf13/cobra"
 // newCreateCommand is `up --no-start`: it converges the containers (and
 // their networks and volumes) without starting them.
 func newCreateCommand(deps *Deps, g *globalOptions) *cobra.Command {
-	o := &upOptions{Detach: true, NoStart: true}
+	o := &upOptions{Detach: true, NoStart: true, ResolveImage: "always"} // create has no --resolve-image: not a Swarm deploy
 	cmd := &cobra.Command{
 		Use:   "create [OPTIONS] [SERVICE...]",
 		Short: "Create containers for a service",
