@@ -39,7 +39,42 @@ var (
 	// ErrNotRunning: the operation needs a running container (pause, kill,
 	// exec, top) and it is not.
 	ErrNotRunning = errors.New("container is not running")
+	// ErrEngineGone: the engine answered this process once, then went away
+	// in the middle of the command (restarted, connection dropped, or its
+	// heartbeat stopped answering). The error is an *EngineGoneError. The
+	// command cannot finish; a new one converges (up is level-based).
+	ErrEngineGone = errors.New("the engine went away")
 )
+
+// EngineGoneError is the error of an engine call cut off because the engine
+// went away. errors.Is(err, ErrEngineGone) holds for it.
+type EngineGoneError struct {
+	// Op is what was being done ("create container \"p-web-1\""), "" when
+	// the loss was seen outside one call (a stream, the heartbeat).
+	Op string
+	// Endpoint names the engine (tcp://10.0.0.2:2375).
+	Endpoint string
+	// Err is what the connection reported (EOF, connection refused, no
+	// answer to the heartbeat).
+	Err error
+}
+
+func (e *EngineGoneError) Error() string {
+	msg := "the engine at " + e.Endpoint + " went away"
+	if e.Err != nil {
+		msg += " (" + e.Err.Error() + ")"
+	}
+	if e.Op != "" {
+		return e.Op + ": " + msg
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrEngineGone) true.
+func (e *EngineGoneError) Is(target error) bool { return target == ErrEngineGone }
+
+// Unwrap returns the connection's error.
+func (e *EngineGoneError) Unwrap() error { return e.Err }
 
 // PortAllocatedError is StartContainer's error when a published host port is
 // taken. errors.Is(err, ErrPortAllocated) holds for it.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -246,7 +247,8 @@ func (f *follower) openWith(st *followed, opts convergence.LogOptions) {
 		err := f.eng.ContainerLogs(f.ctx, st.id, opts, out, errw)
 		out.Close()
 		errw.Close()
-		if err != nil && f.ctx.Err() == nil && !convergence.IsNotFound(err) {
+		// A lost engine ends the whole command with one line (enginegone.go).
+		if err != nil && f.ctx.Err() == nil && !convergence.IsNotFound(err) && !errors.Is(err, convergence.ErrEngineGone) {
 			f.stderr("WARN[0000] %v\n", err)
 		}
 		f.mu.Lock()

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -106,6 +107,11 @@ type globalOptions struct {
 	// key reads the digest key of container labels once (see digestKey);
 	// a func value, so that copies of the options share it.
 	key func() ([]byte, error)
+	// engines are those the command connected to, for engineGone;
+	// cancelCommand cancels the command when one goes away (goneSeen).
+	engines       []Engine
+	cancelCommand context.CancelCauseFunc
+	goneSeen      atomic.Bool
 }
 
 // createsContainers are the commands that write secrets and configs into
@@ -206,6 +212,7 @@ func NewRootCommand(deps *Deps) *cobra.Command {
 	)
 	root.AddCommand(newGraphCommand(deps, g), newCompletionCommand(deps), newPluginMetadataCommand(deps))
 	installCompletions(root, deps, g)
+	wrapEngineGone(root, g)
 	return root
 }
 
@@ -275,6 +282,7 @@ func (g *globalOptions) connect(ctx context.Context, deps *Deps) (Engine, error)
 		eng.Close()
 		return nil, withEngineSource(eng, err)
 	}
+	g.watchEngine(eng)
 	return eng, nil
 }
 

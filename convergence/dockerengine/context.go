@@ -133,8 +133,9 @@ func Open(sel Selection) (*Engine, error) {
 	opts, err := ep.ClientOpts()
 	if err == nil {
 		var cli *client.Client
-		if cli, err = client.NewClientWithOpts(opts...); err == nil {
-			e := &Engine{cli: cli, endpoint: r.Host, source: r.Why()}
+		live := &liveness{}
+		if cli, err = client.NewClientWithOpts(append(opts, live.trackConns)...); err == nil {
+			e := &Engine{cli: cli, endpoint: r.Host, source: r.Why(), live: live}
 			if strings.HasPrefix(r.Host, "unix://") && procenv.Get(sel.Environ, EnvSecretsDelivery) != "copy" {
 				// A local engine sees this host's files: secrets and
 				// configs are bind-mounted from a private tmpfs directory.

@@ -43,6 +43,10 @@ type Engine struct {
 	bkMu  sync.Mutex
 	bk    *bkclient.Client
 	bkErr error
+
+	// live tracks the client's connections and whether the engine went
+	// away since it first answered (liveness.go).
+	live *liveness
 }
 
 var _ convergence.Engine = (*Engine)(nil)
@@ -66,10 +70,16 @@ func (e *Engine) Endpoint() string {
 // Ping checks that the engine answers; the error is one line naming the endpoint.
 func (e *Engine) Ping(ctx context.Context) error {
 	if _, err := e.cli.Ping(ctx); err != nil {
+		if g := e.Lost("ping", err); g != nil {
+			return g
+		}
 		if uerr := e.unreachable(err); uerr != nil {
 			return uerr
 		}
 		return fmt.Errorf("ping Docker engine at %s: %w", e.Endpoint(), err)
+	}
+	if e.live != nil {
+		e.live.answered.Store(true)
 	}
 	return nil
 }
@@ -97,6 +107,7 @@ func (e *Engine) EngineVersion(ctx context.Context) (convergence.EngineVersion, 
 
 // Close releases the client's idle connections.
 func (e *Engine) Close() error {
+	e.live.stopHeartbeat()
 	e.bkMu.Lock()
 	if e.bk != nil {
 		e.bk.Close()

@@ -54,6 +54,9 @@ func (e *Engine) fail(err error, op string, c call) error {
 	if err == nil {
 		return nil
 	}
+	if g := e.Lost(op, err); g != nil {
+		return g
+	}
 	if u := e.unreachable(err); u != nil {
 		return fmt.Errorf("%s: %w", op, u)
 	}
@@ -139,6 +142,9 @@ func swarmFail(err error) error {
 // registry and says what to do; a missing repository or tag is
 // convergence.ErrImageNotFound.
 func (e *Engine) registryError(op, reg, ref string, sentAuth bool, credErr, err error) error {
+	if g := e.Lost(op, err); g != nil {
+		return g
+	}
 	if u := e.unreachable(err); u != nil {
 		return fmt.Errorf("%s: %w", op, u)
 	}

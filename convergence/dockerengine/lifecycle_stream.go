@@ -44,10 +44,7 @@ func (e *Engine) ContainerLogs(ctx context.Context, id string, opts convergence.
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return nil
+	return e.streamFail(err, op)
 }
 
 // engineTime renders a time as the engine's "seconds.nanoseconds"; zero is
@@ -82,7 +79,7 @@ func (e *Engine) Exec(ctx context.Context, id string, spec convergence.ExecSpec,
 		return e.cli.ContainerExecResize(ctx, created.ID, container.ResizeOptions{Height: s.Height, Width: s.Width})
 	}
 	if err := pump(ctx, resp, stdio, resize); err != nil {
-		return 0, fmt.Errorf("%s: %w", op, err)
+		return 0, e.streamFail(err, op)
 	}
 	// The output ends when the process exits, but the engine records the
 	// exit code a moment later.
@@ -115,7 +112,7 @@ func (e *Engine) AttachContainer(ctx context.Context, id string, stdio convergen
 	go func() {
 		defer resp.Close()
 		if err := pump(ctx, resp, stdio, resize); err != nil {
-			done <- fmt.Errorf("%s: %w", op, err)
+			done <- e.streamFail(err, op)
 			return
 		}
 		done <- nil
