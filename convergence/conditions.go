@@ -1,9 +1,13 @@
 package convergence
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -208,15 +212,20 @@ func WaitReady(ctx context.Context, eng Engine, projectName string, services []s
 			return err
 		}
 		ready := true
+		var failed []error
 		for _, c := range cs {
 			if c.OneOff || (services != nil && !want[c.Service]) {
 				continue
 			}
 			ok, err := replicaReady(ctx, eng, c)
 			if err != nil {
-				return err
+				failed = append(failed, err)
 			}
 			ready = ready && ok
+		}
+		// Every failing replica is named, each with its last logs.
+		if len(failed) > 0 {
+			return errors.Join(failed...)
 		}
 		if ready {
 			return nil
@@ -245,7 +254,27 @@ func replicaReady(ctx context.Context, eng Engine, c Container) (bool, error) {
 		}
 		return false, fmt.Errorf("%s", msg)
 	}
-	return false, fmt.Errorf("container %s exited with code %d", c.Name, c.ExitCode)
+	return false, fmt.Errorf("container %s exited with code %d%s", c.Name, c.ExitCode, lastLogs(ctx, eng, c.ID))
+}
+
+// lastLogLines is how many lines of a failed replica's logs --wait shows.
+const lastLogLines = 5
+
+// lastLogs is "; last logs: ..." with the last lines of a container's
+// output, or "" when the engine cannot serve logs.
+func lastLogs(ctx context.Context, eng Engine, id string) string {
+	logs, ok := eng.(interface {
+		ContainerLogs(ctx context.Context, id string, opts LogOptions, stdout, stderr io.Writer) error
+	})
+	if !ok {
+		return ""
+	}
+	var out bytes.Buffer
+	if err := logs.ContainerLogs(ctx, id, LogOptions{Tail: strconv.Itoa(lastLogLines)}, &out, &out); err != nil || out.Len() == 0 {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	return "; last logs:\n    " + strings.Join(lines, "\n    ")
 }
 
 // readiness is the pure part of replicaReady.

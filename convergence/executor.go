@@ -144,7 +144,96 @@ func (r *applyRun) result() error {
 		}
 		return nil
 	}
+	if pe := r.partial(errs); pe != nil {
+		return pe
+	}
 	return errors.Join(errs...)
+}
+
+// PartialError is Apply's error when some services failed and the others
+// were converged: it names each failed service (and the services left
+// unstarted because one they depend on failed), then each error on its own
+// line. errors.Is and errors.As see every error.
+type PartialError struct {
+	// Failed are the services (or "volume X", "network X") that failed,
+	// in plan order; Skipped those not started because a prerequisite
+	// failed.
+	Failed, Skipped []string
+	Errs            []error
+}
+
+func (e *PartialError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "failed: %s", strings.Join(e.Failed, ", "))
+	if len(e.Skipped) > 0 {
+		fmt.Fprintf(&b, "; not started because what they depend on failed: %s", strings.Join(e.Skipped, ", "))
+	}
+	b.WriteString("; the rest is up")
+	for _, err := range e.Errs {
+		b.WriteString("\n  ")
+		b.WriteString(strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	return b.String()
+}
+
+func (e *PartialError) Unwrap() []error { return e.Errs }
+
+// partial is the PartialError of a run whose failures left other services
+// converged; nil when nothing else was done (one failure of a one-service
+// project reads best alone) or the run was cancelled.
+func (r *applyRun) partial(errs []error) error {
+	if r.ctx.Err() != nil {
+		return nil
+	}
+	var failed, skipped []string
+	seen := map[string]bool{}
+	okServices := map[string]bool{}
+	for i, err := range r.errs {
+		a := &r.plan.Actions[i]
+		what := a.Service
+		if what == "" {
+			switch a.Kind {
+			case CreateVolume, RecreateVolume:
+				what = "volume " + a.Name
+			case CreateNetwork, RecreateNetwork:
+				what = "network " + a.Name
+			}
+		}
+		switch {
+		case what == "":
+		case err == nil:
+			if a.Service != "" {
+				okServices[a.Service] = true
+			}
+		case errors.Is(err, errSkipped):
+			if !seen["skip "+what] && a.Service != "" {
+				seen["skip "+what] = true
+				skipped = append(skipped, what)
+			}
+		case !seen[what]:
+			seen[what] = true
+			failed = append(failed, what)
+		}
+	}
+	// A service is failed or skipped, never both; one that also had a
+	// replica succeed still failed.
+	kept := skipped[:0]
+	for _, s := range skipped {
+		if !seen[s] {
+			kept = append(kept, s)
+		}
+	}
+	skipped = kept
+	anyOK := false
+	for s := range okServices {
+		if !seen[s] {
+			anyOK = true
+		}
+	}
+	if len(failed) == 0 || !anyOK {
+		return nil
+	}
+	return &PartialError{Failed: failed, Skipped: skipped, Errs: errs}
 }
 
 // wait blocks until the given actions are done; it fails when one of them

@@ -48,8 +48,12 @@ type planner struct {
 	obs  Observed
 	opts UpOptions
 	plan *Plan
-	// prereq are the network and volume creations containers wait for.
-	prereq []int
+	// prereq are the network creations (and volume recreations) every
+	// container waits for; volPrereq the creation of each volume, which
+	// only the containers mounting it wait for, so that a volume the engine
+	// refuses fails those services alone.
+	prereq    []int
+	volPrereq map[string]int
 	// byService collects each service's container actions.
 	byService map[string][]int
 	// leftovers are, per replica number of the service being planned, the
@@ -218,8 +222,23 @@ func (pl *planner) planVolumes() {
 			continue
 		}
 		spec := &VolumeSpec{Name: v.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: pl.p.VolumeLabels(v)}
-		pl.prereq = append(pl.prereq, pl.add(Action{Kind: CreateVolume, Name: v.Name, Reason: "missing", VolumeSpec: spec}))
+		if pl.volPrereq == nil {
+			pl.volPrereq = map[string]int{}
+		}
+		pl.volPrereq[v.Name] = pl.add(Action{Kind: CreateVolume, Name: v.Name, Reason: "missing", VolumeSpec: spec})
 	}
+}
+
+// createPrereqs are the actions a new container of spec waits for: every
+// network creation, and the creation of the volumes it mounts.
+func (pl *planner) createPrereqs(spec *project.ContainerSpec) []int {
+	after := append([]int(nil), pl.prereq...)
+	for _, m := range spec.Mounts {
+		if i, ok := pl.volPrereq[m.Source]; ok && m.Type == project.MountVolume {
+			after = append(after, i)
+		}
+	}
+	return after
 }
 
 // volumeChanged reports whether the observed volume was created from
@@ -474,7 +493,7 @@ func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason 
 	spec.Labels = pl.p.ContainerLabels(svc, number, imageID)
 	a := Action{Kind: CreateContainer, Name: name, Service: svc.Name, Number: number, Reason: reason, NoStart: pl.opts.NoStart,
 		PublishesPorts: len(spec.Ports) > 0, Timeout: pl.opts.Timeout,
-		CreateAfter: append(append([]int(nil), pl.prereq...), pl.leftovers[number]...)}
+		CreateAfter: append(pl.createPrereqs(&spec), pl.leftovers[number]...)}
 	createName := name
 	if old != nil {
 		pl.recreated[svc.Name] = true

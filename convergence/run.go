@@ -61,7 +61,7 @@ func PlanRun(p *project.Project, obs Observed, opts UpOptions, o OneOff) (*Plan,
 	spec := o.Create
 	spec.Spec.Labels = project.WithImageLabel(spec.Spec.Labels, imageID)
 	a := Action{Kind: CreateContainer, Name: spec.Name, Service: svc.Name, Reason: "one-off", OneOff: true,
-		NoStart: !o.Start, PublishesPorts: len(spec.Spec.Ports) > 0, CreateAfter: slices.Clone(pl.prereq), Create: &spec}
+		NoStart: !o.Start, PublishesPorts: len(spec.Spec.Ports) > 0, CreateAfter: pl.createPrereqs(&spec.Spec), Create: &spec}
 	mode := spec.Spec.NetworkMode
 	switch {
 	case strings.HasPrefix(mode, "service:"):

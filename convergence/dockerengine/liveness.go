@@ -134,6 +134,15 @@ type trackedConn struct {
 	once sync.Once
 }
 
+// CloseWrite half-closes the connection when the underlying one can: a
+// hijacked exec or attach signals the end of stdin that way.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 func (c *trackedConn) Close() error {
 	c.once.Do(func() {
 		c.l.mu.Lock()

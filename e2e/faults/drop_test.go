@@ -57,7 +57,8 @@ func TestDropWhileUpWaitsForHealth(t *testing.T) {
 	p := newProject(t, restartProject)
 	ev := p.events()
 	c := p.start("up", "-d")
-	ev.next(t, "db started", p.container("start", "db"))
+	ev.all(t, "db, slow and steady started, app created", p.container("start", "db"), p.container("create", "app"),
+		p.container("start", "slow"), p.container("start", "steady"))
 	cutNow(t, "connection drop: up -d waiting for a dependency's health")
 	dropped(t, c, "up")
 

@@ -518,6 +518,21 @@ func (e *events) next(t *testing.T, what string, match func(event) bool) event {
 	}
 }
 
+// all waits until each matcher has matched an event, in any order.
+func (e *events) all(t *testing.T, what string, matches ...func(event) bool) {
+	t.Helper()
+	left := append([]func(event) bool(nil), matches...)
+	e.next(t, what, func(ev event) bool {
+		for i, m := range left {
+			if m(ev) {
+				left = append(left[:i], left[i+1:]...)
+				break
+			}
+		}
+		return len(left) == 0
+	})
+}
+
 // container matches a container event of the project's service.
 func (p *project) container(action, service string) func(event) bool {
 	return func(ev event) bool {

@@ -60,7 +60,8 @@ func TestEngineRestartWhileUpWaitsForHealth(t *testing.T) {
 	p := newProject(t, restartProject)
 	ev := p.events()
 	c := p.start("up", "-d")
-	ev.next(t, "db started", p.container("start", "db"))
+	ev.all(t, "db, slow and steady started, app created", p.container("start", "db"), p.container("create", "app"),
+		p.container("start", "slow"), p.container("start", "steady"))
 	lab.injected("engine restart: up -d waiting for a dependency's health")
 	if err := lab.restartEngine(); err != nil {
 		t.Fatal(err)
