@@ -132,7 +132,10 @@ func (f *follower) run(ctx context.Context, events <-chan convergence.ContainerE
 			if !ok {
 				return nil
 			}
-			if ev.Time.Before(f.listedAt) {
+			// Events older than the list are in it, except a death: the
+			// engine (20.10) sends die before its list shows the exit,
+			// so a container listed running may have died just before.
+			if ev.Time.Before(f.listedAt) && ev.Action != "die" {
 				continue
 			}
 			switch ev.Action {
@@ -212,8 +215,12 @@ func (f *follower) died(ev convergence.ContainerEvent) {
 		return // no start since its last exit: the list reported this one
 	}
 	d, err := f.eng.ContainerState(context.WithoutCancel(f.ctx), ev.ID)
+	alive := err == nil && (d.Running || d.Restarting)
+	if alive && ev.Time.Before(f.listedAt) {
+		return // a death before the list, from which it restarted
+	}
 	f.mu.Lock()
-	st.running = err == nil && (d.Running || d.Restarting)
+	st.running = alive
 	f.mu.Unlock()
 	if f.onExit != nil {
 		f.onExit(st.name, st.service, ev.ExitCode())
