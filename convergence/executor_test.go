@@ -380,3 +380,31 @@ func TestApplyRecreatesChangedNetworkKeepingContainers(t *testing.T) {
 		t.Errorf("after recreate, plan:\n%s", plan)
 	}
 }
+
+// One service of several fails: the others converge, and the error names
+// the failed service, the one not started because of it, and keeps every
+// engine error reachable with errors.Is.
+func TestApplyPartialFailureNamesEachService(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	eng.FailNext("start container p-db-1", convergence.ErrNotFound)
+	eng.FailNext("start container p-cache-1", errors.New("port taken"))
+	p := newProject(service("db", 1), service("web", 1, "db"), service("cache", 1), service("ok", 1))
+	obs, _ := convergence.Observe(context.Background(), eng, p)
+	plan, _ := convergence.PlanUp(p, obs, convergence.UpOptions{})
+	err := (&convergence.Executor{Engine: eng}).Apply(context.Background(), plan)
+	var pe *convergence.PartialError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v is no PartialError", err)
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	if want := "failed: cache, db; not started because what they depend on failed: web; the rest is up"; first != want &&
+		first != "failed: db, cache; not started because what they depend on failed: web; the rest is up" {
+		t.Errorf("first line %q, want %q", first, want)
+	}
+	if !errors.Is(err, convergence.ErrNotFound) || !strings.Contains(err.Error(), "port taken") {
+		t.Errorf("the engine errors are not all kept: %v", err)
+	}
+	if names := eng.Names(); !strings.Contains(fmt.Sprint(names), "p-ok-1 running") {
+		t.Errorf("ok did not come up: %v", names)
+	}
+}

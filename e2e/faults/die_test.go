@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,19 +33,31 @@ services:
 // still waiting when they die, whatever the timing.
 func TestContainersDieUnderWait(t *testing.T) {
 	p := newProject(t, dieProject)
-	lab.injected("containers die: crash (exit 3) and OOM kill while up --wait waits")
-	code, out := p.run("up", "-d", "--wait", "fine", "crash", "hog")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, out)
-	}
-	// hog may die after the wait has ended on crash: its exit is checked
-	// on the engine below.
-	for _, want := range []string{p.name + "-crash-1 exited with code 3", "booting", "fatal, no config file"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
+	// One death per wait: --wait ends on the first failure it sees.
+	for _, tc := range []struct {
+		service string
+		code    int
+		logs    []string
+	}{
+		{"crash", 3, []string{"booting", "fatal, no config file"}},
+		{"hog", 137, []string{"filling memory"}},
+	} {
+		lab.injected("containers die: " + tc.service + " while up --wait waits")
+		code, out := p.run("up", "-d", "--wait", "fine", tc.service)
+		if code != 1 {
+			t.Fatalf("exit %d, want 1\n%s", code, out)
 		}
+		first := firstError(out)
+		if want := fmt.Sprintf("Error: container %s-%s-1 exited with code %d; last logs:", p.name, tc.service, tc.code); first != want {
+			t.Errorf("first error line %q, want %q", first, want)
+		}
+		for _, want := range tc.logs {
+			if !strings.Contains(out, "    "+want) {
+				t.Errorf("output lacks the last log line %q:\n%s", want, out)
+			}
+		}
+		t.Logf("exit %d: %s", code, first)
 	}
-	t.Logf("exit %d: %s", code, firstError(out))
 	cs := p.want(map[string]string{"fine-1": "running", "crash-1": "exited", "hog-1": "exited"})
 	if c := cs[p.name+"-hog-1"]; c.ExitCode != 137 {
 		t.Errorf("hog exit code %d, want 137", c.ExitCode)
