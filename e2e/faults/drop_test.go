@@ -81,14 +81,7 @@ func TestDropDuringDown(t *testing.T) {
 	cutNow(t, "connection drop: down stopping containers")
 	dropped(t, c, "down")
 
-	p.ok("down")
-	p.want(map[string]string{})
-	if nets := p.networks(); len(nets) != 0 {
-		t.Errorf("networks %v left after down", nets)
-	}
-	if got := p.volumeFile("data", "marker"); got != "keep me" {
-		t.Errorf("volume data %q, want %q", got, "keep me")
-	}
+	downFinishes(t, p)
 }
 
 // tickerUp brings the ticker project up and returns its containers.
@@ -113,46 +106,26 @@ func unchanged(t *testing.T, p *project, before map[string]ctr) {
 	}
 }
 
-func TestDropDuringLogsFollow(t *testing.T) {
-	p, before := tickerUp(t)
-	c := p.start("logs", "-f", "web")
-	c.out.waitFor(t, "tick", c)
-	cutNow(t, "connection drop: logs -f streaming")
-	dropped(t, c, "logs")
-	unchanged(t, p, before)
-}
-
-func TestDropDuringAttachedUp(t *testing.T) {
-	p, before := tickerUp(t)
-	c := p.start("up")
-	c.out.waitFor(t, "tick", c)
-	cutNow(t, "connection drop: attached up streaming logs")
-	dropped(t, c, "up")
-	// Attached up stops its containers when it ends; the drop kept it
-	// from doing so, or not: either way the next up converges.
-	p.ok("up", "-d")
-	after := p.want(map[string]string{"web-1": "running", "other-1": "running"})
-	for name, b := range before {
-		if after[name].ID != b.ID {
-			t.Errorf("%s was recreated after the drop", name)
-		}
+// The streaming commands, each cut once its stream carries something: the
+// drop kept attached up from stopping its containers, so for every one of
+// them the next up finds both running, unchanged.
+func TestDropDuringStreams(t *testing.T) {
+	for _, tc := range []struct {
+		fault, command, seen string
+		args                 []string
+	}{
+		{"logs -f streaming", "logs", "tick", []string{"logs", "-f", "web"}},
+		{"attached up streaming logs", "up", "tick", []string{"up"}},
+		{"exec attached", "exec", "started", []string{"exec", "-T", "other", "sh", "-c", "echo started; sleep 100000"}},
+		{"watch waiting for changes", "watch", "Watching", []string{"watch", "--no-up", "web"}},
+	} {
+		t.Run(tc.command, func(t *testing.T) {
+			p, before := tickerUp(t)
+			c := p.start(tc.args...)
+			c.out.waitFor(t, tc.seen, c)
+			cutNow(t, "connection drop: "+tc.fault)
+			dropped(t, c, tc.command)
+			unchanged(t, p, before)
+		})
 	}
-}
-
-func TestDropDuringExec(t *testing.T) {
-	p, before := tickerUp(t)
-	c := p.start("exec", "-T", "other", "sh", "-c", "echo started; sleep 100000")
-	c.out.waitFor(t, "started", c)
-	cutNow(t, "connection drop: exec attached")
-	dropped(t, c, "exec")
-	unchanged(t, p, before)
-}
-
-func TestDropDuringWatch(t *testing.T) {
-	p, before := tickerUp(t)
-	c := p.start("watch", "--no-up", "web")
-	c.out.waitFor(t, "Watching", c)
-	cutNow(t, "connection drop: watch waiting for changes")
-	dropped(t, c, "watch")
-	unchanged(t, p, before)
 }

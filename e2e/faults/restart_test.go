@@ -155,6 +155,13 @@ func TestEngineRestartDuringDown(t *testing.T) {
 	}
 	goneLine(t, c, "down")
 
+	downFinishes(t, p)
+}
+
+// downFinishes runs down again: every container and the network go, the
+// volume and its data stay (no -v).
+func downFinishes(t *testing.T, p *project) {
+	t.Helper()
 	p.ok("down")
 	p.want(map[string]string{})
 	if nets := p.networks(); len(nets) != 0 {
