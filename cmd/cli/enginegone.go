@@ -66,11 +66,14 @@ func (g *globalOptions) watchEngine(eng Engine) {
 		return
 	}
 	l.Heartbeat()
-	if cancel := g.cancelCommand; cancel != nil {
+	if cancel, ctx := g.cancelCommand, g.commandCtx; cancel != nil {
 		go func() {
-			<-l.Done()
-			g.goneSeen.Store(true)
-			cancel(convergence.ErrEngineGone)
+			select {
+			case <-l.Done():
+				g.goneSeen.Store(true)
+				cancel(convergence.ErrEngineGone)
+			case <-ctx.Done(): // the command ended
+			}
 		}()
 	}
 }
@@ -118,7 +121,7 @@ func wrapEngineGone(c *cobra.Command, g *globalOptions) {
 			ctx, cancel := context.WithCancelCause(cmd.Context())
 			defer cancel(nil)
 			cmd.SetContext(ctx)
-			g.cancelCommand = cancel
+			g.cancelCommand, g.commandCtx = cancel, ctx
 			return g.engineGone(name, run(cmd, args))
 		}
 	}

@@ -111,6 +111,7 @@ type globalOptions struct {
 	// cancelCommand cancels the command when one goes away (goneSeen).
 	engines       []Engine
 	cancelCommand context.CancelCauseFunc
+	commandCtx    context.Context
 	goneSeen      atomic.Bool
 }
 
