@@ -316,6 +316,8 @@ func (r *applyRun) action(i int) error {
 		}
 	case RemoveImage:
 		err = r.removeImage(a)
+	case FailService:
+		err = a.Err
 	default:
 		err = fmt.Errorf("unknown action kind %d", a.Kind)
 	}

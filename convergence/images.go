@@ -263,7 +263,18 @@ func (pu *Puller) now() time.Time {
 // failure cancels the pulls still running and is returned (with the others
 // joined); nothing is retried.
 func (pu *Puller) Pull(ctx context.Context, pulls []ImagePull) error {
-	return pu.each(ctx, len(pulls), func(ctx context.Context, i int) error {
+	return joinFirst(pu.run(ctx, len(pulls), true, pu.pullOne(pulls)))
+}
+
+// PullEach pulls each image once, in parallel, and returns each pull's
+// error (nil: pulled): a failure stops no other pull, so that up fails
+// only the services of the images that could not be pulled.
+func (pu *Puller) PullEach(ctx context.Context, pulls []ImagePull) []error {
+	return pu.run(ctx, len(pulls), false, pu.pullOne(pulls))
+}
+
+func (pu *Puller) pullOne(pulls []ImagePull) func(context.Context, int) error {
+	return func(ctx context.Context, i int) error {
 		pl := pulls[i]
 		pu.emit(Event{Object: ObjectImage, Name: pl.Ref, Status: StatusPulling})
 		start := pu.now()
@@ -277,7 +288,7 @@ func (pu *Puller) Pull(ctx context.Context, pulls []ImagePull) error {
 		pu.emit(Event{Object: ObjectImage, Name: pl.Ref, Status: StatusPulled,
 			Detail: fmt.Sprintf("%s in %s", FormatBytes(img.Size), roundDuration(pu.now().Sub(start)))})
 		return nil
-	})
+	}
 }
 
 // Push pushes each reference once, in parallel, with the same failure rules
@@ -323,6 +334,12 @@ func (pu *Puller) failed(ref string, err error) error {
 // each runs fn for 0..n-1 with bounded parallelism; the first error cancels
 // the rest.
 func (pu *Puller) each(ctx context.Context, n int, fn func(context.Context, int) error) error {
+	return joinFirst(pu.run(ctx, n, true, fn))
+}
+
+// run runs fn for 0..n-1 with bounded parallelism and returns each one's
+// error; with stopOnError the first error cancels the rest.
+func (pu *Puller) run(ctx context.Context, n int, stopOnError bool, fn func(context.Context, int) error) []error {
 	parallel := pu.Parallel
 	if parallel <= 0 {
 		parallel = DefaultParallel
@@ -347,13 +364,18 @@ func (pu *Puller) each(ctx context.Context, n int, fn func(context.Context, int)
 				errs[i] = ctx.Err()
 				return
 			}
-			if errs[i] = fn(ctx, i); errs[i] != nil {
+			if errs[i] = fn(ctx, i); errs[i] != nil && stopOnError {
 				cancel()
 			}
 		}()
 	}
 	wg.Wait()
-	// The first real failure first; cancellations it caused are dropped.
+	return errs
+}
+
+// joinFirst is the error of a batch: the first real failure first;
+// cancellations it caused are dropped.
+func joinFirst(errs []error) error {
 	var first, cancelled error
 	var rest []error
 	for _, err := range errs {

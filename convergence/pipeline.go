@@ -255,6 +255,9 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 		return nil, err
 	}
 	req.Project = p
+	// up and create fail a service whose image is missing alone, as
+	// Compose does; a dry run shows the refusal, and run needs every image.
+	req.Up.PartialImages = req.Op == OpUp && !req.DryRun
 	res := &Result{}
 	build := req.Build
 	build.Services = scope

@@ -2,6 +2,7 @@ package convergence
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/mycompose/mycompose/project"
@@ -20,10 +21,12 @@ func (pl *Pipeline) build(ctx context.Context, p *project.Project, opts BuildOpt
 }
 
 // pull pulls the images the services in scope need under their pull
-// policies (and PullPolicy), then reads the pulled images' IDs into obs. A
-// failed pull fails before anything is created. In a dry run the images it
-// would pull count as present, so that the plan shows what would be
-// created. A no-op makes no engine call more.
+// policies (and PullPolicy), then reads the pulled images' IDs into obs.
+// With req.Up.PartialImages a failed pull is recorded in obs.ImageErrors
+// for each service of that image, which the planner fails alone; without
+// it a failed pull fails before anything is created. In a dry run the
+// images it would pull count as present, so that the plan shows what would
+// be created. A no-op makes no engine call more.
 func (pl *Pipeline) pull(ctx context.Context, p *project.Project, scope []string, req Request, obs *Observed) ([]ImagePull, error) {
 	pulls, _, err := PlanPulls(p, obs.ImageIDs, PullPlanOptions{
 		Services: scope, Override: req.PullPolicy, Default: PullMissing, Log: pl.PullLog, Now: time.Now(),
@@ -44,18 +47,42 @@ func (pl *Pipeline) pull(ctx context.Context, p *project.Project, scope []string
 	}
 	out := pl.stage(StageStart{Stage: StagePull, Pulls: pulls}, req.Quiet)
 	pu := &Puller{Store: pl.Engine, Parallel: pl.Parallel, Log: pl.PullLog, Events: out.Events, Progress: out.Pull}
-	err = pu.Pull(ctx, pulls)
+	var errs []error
+	if req.Up.PartialImages {
+		errs = pu.PullEach(ctx, pulls)
+		err = ctx.Err()
+	} else {
+		err = pu.Pull(ctx, pulls)
+	}
 	out.Done()
 	if err != nil {
 		return pulls, err
 	}
-	refs := make([]string, len(pulls))
+	var refs []string
 	for i, p := range pulls {
-		refs[i] = p.Ref
+		if i < len(errs) && errs[i] != nil {
+			recordPullFailure(obs, p, errs[i])
+			continue
+		}
+		refs = append(refs, p.Ref)
+	}
+	if len(refs) == 0 {
+		return pulls, nil
 	}
 	ids, err := pl.Engine.ImageIDs(ctx, refs)
 	for ref, id := range ids {
 		obs.ImageIDs[ref] = id
 	}
 	return pulls, err
+}
+
+// recordPullFailure marks each service of a failed pull as failed for its
+// image.
+func recordPullFailure(obs *Observed, p ImagePull, err error) {
+	if obs.ImageErrors == nil {
+		obs.ImageErrors = map[string]error{}
+	}
+	for _, svc := range p.Services {
+		obs.ImageErrors[svc] = fmt.Errorf("service %q: image %q could not be pulled: %w", svc, p.Ref, err)
+	}
 }

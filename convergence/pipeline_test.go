@@ -2,6 +2,7 @@ package convergence_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -121,5 +122,59 @@ func TestPipelineDownRemovesImages(t *testing.T) {
 	}
 	if calls := eng.Calls(); !slices.Contains(calls, "remove image img") {
 		t.Errorf("calls %v: the image was not removed", calls)
+	}
+}
+
+// TestPipelineUpFailsMissingImagesAlone: a service whose image is missing
+// (pull_policy never) or cannot be pulled fails alone: the rest comes up,
+// its dependents are not started, and the error names each with why. A dry
+// run, and a project where nothing else would converge, still refuse
+// before anything is created.
+func TestPipelineUpFailsMissingImagesAlone(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	eng.FailNext("pull 127.0.0.1:1/nope:1", errors.New(`registry "127.0.0.1:1" is unreachable`))
+	never := service("never", 1)
+	never.Container.Image, never.PullPolicy = "mc/never:1", convergence.PullNever
+	unpulled := service("unpulled", 1)
+	unpulled.Container.Image = "127.0.0.1:1/nope:1"
+	p := newProject(service("ok", 1), never, unpulled, service("dep", 1, "unpulled"))
+	pl := &convergence.Pipeline{Engine: eng}
+
+	if _, err := pl.Run(context.Background(), convergence.Request{Op: convergence.OpUp, Project: p, DryRun: true}); err == nil ||
+		!strings.Contains(err.Error(), `image "mc/never:1" is not present on the engine and its pull_policy is never`) {
+		t.Errorf("dry run: got %v, want the refusal", err)
+	}
+	_, err := pl.Run(context.Background(), convergence.Request{Op: convergence.OpUp, Project: p})
+	var pe *convergence.PartialError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v is no PartialError", err)
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	if want := "failed: never, unpulled; not started because what they depend on failed: dep; the rest is up"; first != want {
+		t.Errorf("first line %q, want %q", first, want)
+	}
+	for _, want := range []string{`service "never": image "mc/never:1" is not present on the engine and its pull_policy is never`,
+		`service "unpulled": image "127.0.0.1:1/nope:1" could not be pulled: registry "127.0.0.1:1" is unreachable`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+	// dep is created, as every dependent of a failed service is, but not
+	// started; the failed services have no container.
+	if got := eng.Names(); !slices.Equal(got, []string{"p-dep-1 created", "p-ok-1 running"}) {
+		t.Errorf("containers %v, want p-ok-1 running and p-dep-1 created", got)
+	}
+
+	// Again, unfixed: ok is up to date, so nothing else would converge.
+	eng.Calls() // resets the log
+	eng.FailNext("pull 127.0.0.1:1/nope:1", errors.New("unreachable"))
+	_, err = pl.Run(context.Background(), convergence.Request{Op: convergence.OpUp, Project: p})
+	if err == nil || errors.As(err, &pe) || !strings.Contains(err.Error(), `service "never"`) {
+		t.Errorf("second up: got %v, want the image errors alone", err)
+	}
+	for _, c := range eng.Calls() {
+		if strings.HasPrefix(c, "create ") || strings.HasPrefix(c, "start ") {
+			t.Errorf("an up where only failures remain called %q", c)
+		}
 	}
 }

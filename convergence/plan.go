@@ -28,6 +28,10 @@ const (
 	RemoveNetwork
 	RemoveVolume
 	RemoveImage // down --rmi
+	// FailService stands for a service that cannot converge (its image is
+	// missing and cannot be pulled): applying it fails with Err, which
+	// skips its dependents and nothing else.
+	FailService
 )
 
 var kindNames = map[Kind]string{
@@ -45,6 +49,7 @@ var kindNames = map[Kind]string{
 	RemoveNetwork:     "remove network",
 	RemoveVolume:      "remove volume",
 	RemoveImage:       "remove image",
+	FailService:       "fail service",
 }
 
 func (k Kind) String() string { return kindNames[k] }
@@ -99,6 +104,8 @@ type Action struct {
 	Conditions []project.Dependency
 	// OneOff marks the container of `run`.
 	OneOff bool
+	// Err is why a FailService action fails.
+	Err error
 }
 
 // AttachedContainer is a container on a network being recreated.

@@ -1,6 +1,7 @@
 package convergence
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -20,6 +21,8 @@ type Observed struct {
 	// Engine is the engine's version and the negotiated API version, which
 	// decide the API-gated keys and how containers join their networks.
 	Engine EngineVersion
+	// ImageErrors are, per service, the failed pulls of the images phase.
+	ImageErrors map[string]error
 }
 
 // UpOptions tune PlanUp.
@@ -39,6 +42,10 @@ type UpOptions struct {
 	// ResourcesOnly plans the networks and volumes the services need and
 	// nothing else (run --no-deps needs them for its one-off container).
 	ResourcesOnly bool
+	// PartialImages makes a service whose image is missing (and could not
+	// be pulled) fail alone while the rest converges, as Compose's up and
+	// create do; without it the whole plan is refused (dry run, run).
+	PartialImages bool
 	Timeout       *time.Duration
 }
 
@@ -64,6 +71,8 @@ type planner struct {
 	volRecreate map[string]int
 	// recreated are the services with at least one replica recreated.
 	recreated map[string]bool
+	// imageFailures are the errors of the services failed for their image.
+	imageFailures []error
 }
 
 // PlanUp computes the actions that converge the engine to the project. It is
@@ -99,7 +108,38 @@ func PlanUp(p *project.Project, obs Observed, opts UpOptions) (*Plan, error) {
 		}
 	}
 	pl.planOrphans()
+	if err := pl.onlyFailures(); err != nil {
+		return nil, err
+	}
 	return pl.plan, nil
+}
+
+// onlyFailures refuses a plan in which every service with something to do
+// fails for its image: nothing else would converge, so nothing is created
+// (not even a network) and the errors are returned alone.
+func (pl *planner) onlyFailures() error {
+	if len(pl.imageFailures) == 0 {
+		return nil
+	}
+	for _, a := range pl.plan.Actions {
+		if a.Service != "" && a.Kind != FailService {
+			return nil
+		}
+	}
+	return errors.Join(pl.imageFailures...)
+}
+
+// failImage plans the failure of a service whose image is missing, or the
+// refusal of the whole plan without PartialImages. The service's replicas
+// are left as they are; its dependents are skipped.
+func (pl *planner) failImage(svc *project.Service, err error) error {
+	if !pl.opts.PartialImages {
+		return err
+	}
+	pl.imageFailures = append(pl.imageFailures, err)
+	pl.byService[svc.Name] = []int{pl.add(Action{Kind: FailService, Name: pl.p.ReplicaName(svc, 1), Service: svc.Name,
+		Reason: "image " + svc.Container.Image + " missing", Err: err})}
+	return nil
 }
 
 func (pl *planner) scope() map[string]bool {
@@ -294,15 +334,9 @@ func (pl *planner) planService(svc *project.Service) error {
 		}
 		return reps[i].number < reps[j].number
 	})
-	keep := reps
+	keep, remove := reps, []replica(nil)
 	if len(reps) > svc.Replicas {
-		keep = reps[:svc.Replicas]
-		remove := reps[svc.Replicas:]
-		sort.Slice(remove, func(i, j int) bool { return remove[i].number < remove[j].number })
-		for _, r := range remove {
-			pl.add(Action{Kind: RemoveContainer, Name: r.c.Name, ContainerID: r.c.ID, Service: svc.Name, Number: r.number,
-				Reason: fmt.Sprintf("scale %d→%d", len(reps), svc.Replicas), Timeout: pl.opts.Timeout})
-		}
+		keep, remove = reps[:svc.Replicas], reps[svc.Replicas:]
 	}
 	needsImage := len(keep) < svc.Replicas
 	for _, r := range keep {
@@ -311,8 +345,20 @@ func (pl *planner) planService(svc *project.Service) error {
 			needsImage = true
 		}
 	}
+	if err := pl.obs.ImageErrors[svc.Name]; err != nil {
+		// The pull asked for failed: the service fails even when an older
+		// image is present.
+		return pl.failImage(svc, err)
+	}
 	if needsImage && imageID == "" {
-		return MissingImageError(svc)
+		return pl.failImage(svc, MissingImageError(svc))
+	}
+	// A service that fails for its image is left as it is, extra replicas
+	// included.
+	sort.Slice(remove, func(i, j int) bool { return remove[i].number < remove[j].number })
+	for _, r := range remove {
+		pl.add(Action{Kind: RemoveContainer, Name: r.c.Name, ContainerID: r.c.ID, Service: svc.Name, Number: r.number,
+			Reason: fmt.Sprintf("scale %d→%d", len(reps), svc.Replicas), Timeout: pl.opts.Timeout})
 	}
 	var idx []int
 	var untouched []replica

@@ -1,6 +1,7 @@
 package convergence
 
 import (
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -192,6 +193,38 @@ func TestPlanUpErrors(t *testing.T) {
 	named.ContainerName = "fixed"
 	if _, err := planUp(proj(named), Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{}); err == nil || !strings.Contains(err.Error(), "container_name") {
 		t.Errorf("container_name with replicas: got %v", err)
+	}
+}
+
+// With PartialImages a service whose image is missing becomes one failing
+// action, which its dependents wait for; its extra replicas are left
+// alone. When only failures remain, the plan is refused.
+func TestPlanUpPartialImages(t *testing.T) {
+	web := svc("web", 1)
+	web.Container.Image = "gone"
+	p := proj(svc("db", 1), web, svc("app", 1, "web"))
+	plan, err := planUp(p, Observed{ImageIDs: map[string]string{"img": imgID}}, UpOptions{PartialImages: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "create network p_default (missing)\n" +
+		"create container p-db-1 (scale 0→1) create after [create network p_default]\n" +
+		"fail service p-web-1 (image gone missing)\n" +
+		"create container p-app-1 (scale 0→1) create after [create network p_default] after [fail service p-web-1]\n"
+	if got := plan.String(); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if err := plan.Actions[2].Err; err == nil || !strings.Contains(err.Error(), `service "web": image "gone" is not present`) {
+		t.Errorf("the failure's error: %v", err)
+	}
+	// A pull that failed fails the service even with an image present;
+	// a scale-down of it is not planned.
+	obs := Observed{ImageIDs: map[string]string{"img": imgID, "gone": imgID},
+		Containers:  []Container{ctr("web", 1, "hash-web", "running"), ctr("web", 2, "hash-web", "running")},
+		ImageErrors: map[string]error{"web": errors.New("pull failed")}}
+	plan, err = planUp(proj(web), obs, UpOptions{PartialImages: true})
+	if err == nil || err.Error() != "pull failed" {
+		t.Errorf("only failures: got %v, %v", plan, err)
 	}
 }
 
