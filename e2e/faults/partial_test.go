@@ -88,3 +88,62 @@ func TestPartialFailure(t *testing.T) {
 		t.Error("badcmd-1 kept its broken configuration")
 	}
 }
+
+// Two services whose image is missing, each in its own way: pull_policy
+// never with an image the node does not have, and an image on a registry
+// that does not answer (the node's own loopback: no traffic leaves the
+// machine). They fail alone; their dependent is created, not started; the
+// rest comes up. After the fix a second up creates only what failed.
+const missingImageProject = `
+services:
+  ok:
+    image: mycompose-test/busybox:latest
+    command: sh -c 'trap "exit 0" TERM; sleep 100000 & wait'
+  never:
+    image: mycompose-test/flt-absent:1
+    pull_policy: never
+    command: sh -c 'trap "exit 0" TERM; sleep 100000 & wait'
+  unpulled:
+    image: 127.0.0.1:1/flt-nope:1
+    command: sh -c 'trap "exit 0" TERM; sleep 100000 & wait'
+  dep:
+    image: mycompose-test/busybox:latest
+    command: sh -c 'trap "exit 0" TERM; sleep 100000 & wait'
+    depends_on: [unpulled]
+`
+
+func TestPartialFailureMissingImage(t *testing.T) {
+	p := newProject(t, missingImageProject)
+	lab.injected("partial failure: image missing with pull_policy never, registry unreachable (one up)")
+
+	code, out := p.run("up", "-d")
+	first := firstError(out)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{"failed: never, unpulled", "not started", "dep"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first error line %q does not name %q", first, want)
+		}
+	}
+	for _, want := range []string{`image "mycompose-test/flt-absent:1" is not present on the engine and its pull_policy is never`,
+		`image "127.0.0.1:1/flt-nope:1" could not be pulled`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
+	}
+	t.Logf("exit %d: %s", code, first)
+	// No container of the failed services; their dependent created only.
+	before := p.want(map[string]string{"ok-1": "running", "dep-1": "created"})
+
+	fixed := strings.Replace(missingImageProject, "mycompose-test/flt-absent:1", "mycompose-test/busybox:latest", 1)
+	fixed = strings.Replace(fixed, "127.0.0.1:1/flt-nope:1", "mycompose-test/busybox:latest", 1)
+	p.write(fixed)
+	p.ok("up", "-d")
+	after := p.want(map[string]string{"ok-1": "running", "never-1": "running", "unpulled-1": "running", "dep-1": "running"})
+	for _, n := range []string{"ok-1", "dep-1"} {
+		if before[p.name+"-"+n].ID != after[p.name+"-"+n].ID {
+			t.Errorf("%s was recreated by the second up; only the failed services changed", n)
+		}
+	}
+}
