@@ -37,9 +37,10 @@ type config struct {
 	scenarios []int // selection numbers 1..8; empty: all
 	tools     []string
 	quick     bool
-	bin       string   // mycompose binary; empty: built from the module
-	devloop   []string // dev loop parts (devloop.go); empty: none
-	noClassic bool     // only the dev loop: none of the scenarios above
+	bin       string        // mycompose binary; empty: built from the module
+	devloop   []string      // dev loop parts (devloop.go); empty: none
+	noClassic bool          // only the dev loop: none of the scenarios above
+	latency   time.Duration // added per API call in the remote-engine scenarios
 	log       io.Writer
 }
 
@@ -53,6 +54,8 @@ func main() {
 	flag.BoolVar(&cfg.quick, "quick", false, "small sizes, for a smoke run")
 	flag.StringVar(&cfg.bin, "bin", "", "mycompose binary to measure (default: go build ./cmd/mycompose into a temp dir)")
 	devloop := flag.String("devloop", strings.Join(devloopParts, ","), "dev loop parts beside Compose v5.6: watch, build, or none (alone: only these)")
+	proxy := flag.String("proxy", "", "only serve the API proxy on this unix socket (adds -latency per call, prints the calls) until interrupted")
+	flag.DurationVar(&cfg.latency, "latency", 30*time.Millisecond, "delay the API proxy adds to every engine API call (remote-engine scenarios, -proxy)")
 	flag.Parse()
 	var err error
 	if cfg.scenarios, err = parseInts(scen); err != nil {
@@ -77,6 +80,12 @@ func main() {
 	cfg.log = os.Stdout
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *proxy != "" {
+		if err := serveProxy(ctx, *proxy, cfg.latency, os.Stdout); err != nil {
+			fatal(err)
+		}
+		return
+	}
 	res, err := run(ctx, cfg)
 	if err != nil {
 		fatal(err)

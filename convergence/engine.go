@@ -128,9 +128,13 @@ type Observer interface {
 	// InspectVolume returns the volume with the given name; ErrNotFound
 	// when there is none.
 	InspectVolume(ctx context.Context, name string) (Volume, error)
-	// EngineVersion returns the engine's release and the API version
-	// negotiated with it (asked once per connection).
+	// EngineVersion returns the API version negotiated with the engine
+	// and, when known without another call, its release (asked once per
+	// connection).
 	EngineVersion(ctx context.Context) (EngineVersion, error)
+	// EngineRelease returns the engine's release ("20.10.24"), for
+	// messages (asked once per connection).
+	EngineRelease(ctx context.Context) (string, error)
 }
 
 // Mutator creates, changes and removes engine objects.

@@ -239,7 +239,13 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 		return nil, err
 	}
 	if err := CheckAPI(p, scope, ev); err != nil {
-		return nil, err
+		// The refusal names the engine's release, which is asked for only now.
+		if ev.Version == "" {
+			if ev.Version, err = pl.Engine.EngineRelease(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return nil, CheckAPI(p, scope, ev)
 	}
 	if req.Op == OpUp && req.Up.Services == nil {
 		if err := CheckJobs(p, "", ev); err != nil {

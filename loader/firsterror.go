@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	cgloader "github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -19,8 +20,19 @@ const loadRetries = 16
 // a few times and keep the error located first in the files (file order,
 // then line), so that the same files give the same message.
 func (s *session) loadProject(ctx context.Context, po *cli.ProjectOptions) (*types.Project, error) {
+	vc := s.newValidcache(po)
+	hit := vc.hit()
+	if hit {
+		validcacheHits.Add(1)
+		if err := cli.WithLoadOptions(cgloader.WithSkipValidation)(po); err != nil {
+			return nil, err
+		}
+	}
 	cp, err := po.LoadProject(ctx)
 	if err == nil {
+		if !hit {
+			vc.record()
+		}
 		return cp, nil
 	}
 	best := s.wrapComposeError(err, po.ConfigPaths, po.Environment)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/internal/environ"
 	"github.com/mycompose/mycompose/project"
 )
 
@@ -174,20 +175,9 @@ func openPullLog(deps *Deps, endpoint string) *pullLog {
 
 // cacheDir is mycompose's directory in the user's cache directory
 // ($XDG_CACHE_HOME/mycompose, else ~/.cache/mycompose), or "" when neither
-// is an absolute path. A relative XDG_CACHE_HOME is ignored, as the XDG
-// spec says: it would name a different directory in each working directory.
+// is an absolute path (see environ.CacheDir).
 func cacheDir(deps *Deps) string {
-	dir := envValue(deps.Environ, "XDG_CACHE_HOME")
-	if !filepath.IsAbs(dir) {
-		dir = ""
-		if home := envValue(deps.Environ, "HOME"); filepath.IsAbs(home) {
-			dir = filepath.Join(home, ".cache")
-		}
-	}
-	if dir == "" {
-		return ""
-	}
-	return filepath.Join(dir, "mycompose")
+	return environ.CacheDir(func(k string) string { return envValue(deps.Environ, k) })
 }
 
 func readPullLog(path string) (pullLogFile, error) {

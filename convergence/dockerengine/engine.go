@@ -67,9 +67,13 @@ func (e *Engine) Endpoint() string {
 	return e.cli.DaemonHost()
 }
 
-// Ping checks that the engine answers; the error is one line naming the endpoint.
+// Ping checks that the engine answers; the error is one line naming the
+// endpoint. The answer also settles the API version negotiation, which the
+// client would otherwise do with a second ping, so that the calls after it
+// need no other round trip first (see EngineVersion).
 func (e *Engine) Ping(ctx context.Context) error {
-	if _, err := e.cli.Ping(ctx); err != nil {
+	p, err := e.cli.Ping(ctx)
+	if err != nil {
 		if g := e.Lost("ping", err); g != nil {
 			return g
 		}
@@ -81,17 +85,43 @@ func (e *Engine) Ping(ctx context.Context) error {
 	if e.live != nil {
 		e.live.answered.Store(true)
 	}
+	e.cli.NegotiateAPIVersionPing(p)
+	e.verMu.Lock()
+	defer e.verMu.Unlock()
+	if e.ver == nil && p.APIVersion != "" {
+		e.ver = &convergence.EngineVersion{API: e.cli.ClientVersion(), MaxAPI: p.APIVersion}
+	}
 	return nil
 }
 
-// EngineVersion returns the engine's release and the API version the client
-// negotiated with it (DOCKER_API_VERSION pins it), asked once and cached.
+// EngineVersion returns the API version the client negotiated with the
+// engine (DOCKER_API_VERSION pins it) and the highest it speaks, asked once
+// and cached. After Ping it makes no call, and the release is left empty
+// (EngineRelease asks for it); otherwise it asks for both.
 func (e *Engine) EngineVersion(ctx context.Context) (convergence.EngineVersion, error) {
 	e.verMu.Lock()
 	defer e.verMu.Unlock()
 	if e.ver != nil {
 		return *e.ver, nil
 	}
+	return e.serverVersion(ctx)
+}
+
+// EngineRelease returns the engine's release ("20.10.24"), for messages;
+// one call the first time.
+func (e *Engine) EngineRelease(ctx context.Context) (string, error) {
+	e.verMu.Lock()
+	defer e.verMu.Unlock()
+	if e.ver != nil && e.ver.Version != "" {
+		return e.ver.Version, nil
+	}
+	ev, err := e.serverVersion(ctx)
+	return ev.Version, err
+}
+
+// serverVersion asks the engine for its version and caches the answer;
+// verMu is held.
+func (e *Engine) serverVersion(ctx context.Context) (convergence.EngineVersion, error) {
 	// Negotiation is otherwise lazy: settle it before reading the version.
 	e.cli.NegotiateAPIVersion(ctx)
 	sv, err := e.cli.ServerVersion(ctx)

@@ -44,6 +44,32 @@ func TestPingReachable(t *testing.T) {
 	}
 }
 
+// TestEngineVersionAfterPing checks that Ping settles the API version: the
+// version then comes without a call, the release with one, and both agree
+// with a fresh engine's answer.
+func TestEngineVersionAfterPing(t *testing.T) {
+	e := newEngine(t)
+	if err := e.Ping(testCtx(t)); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	ev, err := e.EngineVersion(testCtx(t))
+	if err != nil || ev.API == "" || ev.MaxAPI == "" || ev.Version != "" {
+		t.Fatalf("EngineVersion after Ping = %+v, %v; want API and MaxAPI, no release", ev, err)
+	}
+	rel, err := e.EngineRelease(testCtx(t))
+	if err != nil || rel == "" {
+		t.Fatalf("EngineRelease = %q, %v", rel, err)
+	}
+	fresh := newEngine(t)
+	want, err := fresh.EngineVersion(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.API != ev.API || want.MaxAPI != ev.MaxAPI || want.Version != rel {
+		t.Errorf("after Ping: %+v and release %q; without: %+v", ev, rel, want)
+	}
+}
+
 func TestContextCanceled(t *testing.T) {
 	e := newEngine(t)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -61,6 +61,13 @@ func (e *Engine) EngineVersion(context.Context) (convergence.EngineVersion, erro
 	return e.version, nil
 }
 
+// EngineRelease implements convergence.Engine. It is not logged: it reads.
+func (e *Engine) EngineRelease(context.Context) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.version.Version, nil
+}
+
 // FailNext makes the next calls whose log line starts with prefix return the
 // given errors, one per call.
 func (e *Engine) FailNext(prefix string, errs ...error) {

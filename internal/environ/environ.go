@@ -4,6 +4,7 @@ package environ
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -17,6 +18,21 @@ func Get(environ []string, key string) string {
 		if k, v, ok := strings.Cut(environ[i], "="); ok && k == key {
 			return v
 		}
+	}
+	return ""
+}
+
+// CacheDir returns mycompose's directory under the user's cache directory:
+// $XDG_CACHE_HOME/mycompose, else $HOME/.cache/mycompose, read through get;
+// "" when neither is an absolute path (a relative XDG_CACHE_HOME is
+// ignored, as the XDG spec says: it would name a different directory in
+// each working directory).
+func CacheDir(get func(key string) string) string {
+	if dir := get("XDG_CACHE_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, "mycompose")
+	}
+	if home := get("HOME"); filepath.IsAbs(home) {
+		return filepath.Join(home, ".cache", "mycompose")
 	}
 	return ""
 }

@@ -18,3 +18,19 @@ func TestGet(t *testing.T) {
 		t.Errorf("nil environ: %q", got)
 	}
 }
+
+func TestCacheDir(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/x/mycompose"},
+		{map[string]string{"XDG_CACHE_HOME": "rel", "HOME": "/h"}, "/h/.cache/mycompose"},
+		{map[string]string{"HOME": "rel"}, ""},
+		{nil, ""},
+	} {
+		if got := CacheDir(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("CacheDir(%v) = %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}
