@@ -70,9 +70,16 @@ install-plugin: build
 	@dir="$${DOCKER_CONFIG:-$$HOME/.docker}/cli-plugins"; \
 	mkdir -p "$$dir" && install -m 0755 $(BIN) "$$dir/docker-mycompose" && echo "installed $$dir/docker-mycompose"
 
-# With the dev loop (watch latency, builds) beside Docker Compose v5.6 from peers.
+# All scenarios against mycompose, the floor and the Compose releases of
+# `make peers`, and the dev loop (watch latency, builds) beside Docker
+# Compose v5.6 (about 25-35 minutes on 2 cores); bench-quick: small sizes, one
+# repetition, a smoke run of every scenario (a few minutes).
 bench: build images peers
-	$(GO) run ./bench -out bench/RESULTS.md
+	$(GO) run ./bench -out bench/RESULTS.md -readme README.md
+
+.PHONY: bench-quick
+bench-quick: build images
+	$(GO) run ./bench -quick -reps 1 -out /tmp/mycompose-bench-quick/RESULTS.md
 
 clean:
 	rm -rf bin

@@ -13,16 +13,23 @@ import (
 )
 
 // TestSmoke runs a quick benchmark (small sizes, one repetition, mycompose
-// and the floor) against the local engine and checks that every scenario
-// produced a number, that every correctness check passed and that the
-// report and the growth plot were written.
+// and the floor) of the scenarios the goals use, against the local engine,
+// and checks that every scenario produced a number, that every correctness
+// check passed, that the API calls were counted (a no-op: one ping, no
+// version call) and that the report, the plots and the README table were
+// written. It times nothing.
 func TestSmoke(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	out := filepath.Join(t.TempDir(), "RESULTS.md")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "RESULTS.md")
+	readme := filepath.Join(dir, "README.md")
+	if err := os.WriteFile(readme, []byte("# x\n\n"+readmeBegin+"\nold\n"+readmeEnd+"\n\nafter\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cfg := config{
-		out: out, reps: 1, quick: true,
-		scenarios: []int{1, 3, 8},
+		out: out, readme: readme, reps: 1, quick: true, latency: 5 * time.Millisecond,
+		scenarios: []int{1, 2, 3, 9, 10, 11},
 		tools:     []string{"mycompose", "floor"},
 		log:       testWriter{t},
 	}
@@ -30,11 +37,15 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.scenarios) != 4 { // 1, 3, 8/3, 8/6
-		t.Fatalf("%d scenarios run, want 4", len(res.scenarios))
+	// 1, 2, 3, 9/8, 9/8n, 10a, 10b, 10c, 11
+	if len(res.scenarios) != 9 {
+		t.Fatalf("%d scenarios run, want 9", len(res.scenarios))
 	}
 	for _, sc := range res.scenarios {
 		for _, tl := range res.tools {
+			if sc.logs != nil && tl.isFloor() {
+				continue
+			}
 			c := res.cell(sc, tl)
 			for _, f := range c.fails {
 				t.Errorf("scenario %s, %s: %s", sc.id, tl.name, f)
@@ -44,26 +55,39 @@ func TestSmoke(t *testing.T) {
 				continue
 			}
 			s := c.samples[0]
-			if s.wall <= 0 || s.wall > time.Minute || s.cpu < 0 {
+			if s.wall <= 0 || s.wall > 2*time.Minute || s.cpu < 0 {
 				t.Errorf("scenario %s, %s: implausible sample %+v", sc.id, tl.name, s)
 			}
-			if !tl.isFloor() && s.cpu <= 0 {
-				t.Errorf("scenario %s, %s: no client CPU time measured", sc.id, tl.name)
+			if !tl.isFloor() && (s.cpu <= 0 || s.rss <= 0) {
+				t.Errorf("scenario %s, %s: no client CPU time or memory measured: %+v", sc.id, tl.name, s)
 			}
 		}
+	}
+	noop := res.calls["mycompose"]["no-op up"]
+	if noop["HEAD /_ping"] != 1 || noop["GET /version"] != 0 || noop["GET /containers/json"] != 1 {
+		t.Errorf("a no-op up made %s; want one ping, one container list, no version call", formatCounts(noop))
+	}
+	if l := res.logs["mycompose"]; l.lines == 0 || l.lost != 0 || l.bad != 0 {
+		t.Errorf("logs -f: %+v", l)
 	}
 	md, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| 1 |", "| 3 |", "| 8/6 |", "mycompose", "floor", "growth.png"} {
+	for _, want := range []string{"## Goals", "| 1 |", "| 9/8n |", "| 10b |", "## API calls per command", "## Growth by services", "growth.png", "logs -f"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	png, err := os.ReadFile(filepath.Join(filepath.Dir(out), "growth.png"))
-	if err != nil || len(png) < 1000 || string(png[1:4]) != "PNG" {
-		t.Errorf("growth.png missing or not a PNG (%d bytes, %v)", len(png), err)
+	for _, name := range []string{"growth.png", "growth-noop.png"} {
+		png, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(png) < 1000 || string(png[1:4]) != "PNG" {
+			t.Errorf("%s missing or not a PNG (%d bytes, %v)", name, len(png), err)
+		}
+	}
+	rd, _ := os.ReadFile(readme)
+	if strings.Contains(string(rd), "\nold\n") || !strings.Contains(string(rd), "| mycompose |") || !strings.HasSuffix(string(rd), "\nafter\n") {
+		t.Errorf("README table not rewritten:\n%s", rd)
 	}
 }
 

@@ -195,7 +195,7 @@ func (r *runner) cleanup() {
 	}
 	if nets, err := r.eng.ListNetworks(ctx, r.project); err == nil {
 		for _, n := range nets {
-			if err := r.removeNetwork(ctx, n.ID); err != nil && strings.Contains(err.Error(), "active endpoints") {
+			if err := removeNetwork(ctx, r.eng, n.ID); err != nil && strings.Contains(err.Error(), "active endpoints") {
 				r.leaked = true
 			}
 		}
@@ -206,10 +206,11 @@ func (r *runner) cleanup() {
 // engine's default pools, so that networks the engine fails to release
 // (moby/moby#42119) do not eat the address pools other users of the engine
 // draw from.
-const subnetPool = "10.213.%d.0/24"
+const subnetPool = "10.213.%d.0/%d"
 
-// pickSubnet returns a random /24 of the pool that no network uses.
-func pickSubnet(ctx context.Context) (string, error) {
+// pickSubnet returns a random free subnet of the pool for a project of n
+// containers: a /24, or a /22 past 200 containers.
+func pickSubnet(ctx context.Context, n int) (string, error) {
 	ids, err := exec.CommandContext(ctx, "docker", "network", "ls", "-q").Output()
 	if err != nil {
 		return "", fmt.Errorf("docker network ls: %v", err)
@@ -225,12 +226,16 @@ func pickSubnet(ctx context.Context) (string, error) {
 			used = append(used, n)
 		}
 	}
-	for _, i := range mrand.Perm(256) {
-		cand := fmt.Sprintf(subnetPool, i)
+	prefix, step := 24, 1
+	if n > 200 {
+		prefix, step = 22, 4
+	}
+	for _, i := range mrand.Perm(256 / step) {
+		cand := fmt.Sprintf(subnetPool, i*step, prefix)
 		_, c, _ := net.ParseCIDR(cand)
 		if !slices.ContainsFunc(used, func(u *net.IPNet) bool { return u.Contains(c.IP) || c.Contains(u.IP) }) {
 			return cand, nil
 		}
 	}
-	return "", fmt.Errorf("no free /24 left in 10.213.0.0/16 for the benchmark's networks")
+	return "", fmt.Errorf("no free /%d left in 10.213.0.0/16 for the benchmark's networks", prefix)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mycompose/mycompose/convergence"
+	"github.com/mycompose/mycompose/convergence/dockerengine"
 	"github.com/mycompose/mycompose/project"
 )
 
@@ -32,7 +33,7 @@ func (r *runner) floorUp(ctx context.Context) error {
 	if !r.exists {
 		return r.floorCold(ctx)
 	}
-	cs, err := r.eng.ListContainers(ctx, r.project)
+	cs, err := r.feng.ListContainers(ctx, r.project)
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func (r *runner) floorUp(ctx context.Context) error {
 // floorCold creates the network, then every container at once; a
 // container's start waits for the starts of the service it depends on.
 func (r *runner) floorCold(ctx context.Context) error {
-	_, err := r.eng.CreateNetwork(ctx, convergence.NetworkSpec{
+	_, err := r.feng.CreateNetwork(ctx, convergence.NetworkSpec{
 		Name:   r.network(),
 		Driver: "bridge",
 		Labels: map[string]string{project.LabelProject: r.project, project.LabelNetwork: "default"},
@@ -93,7 +94,7 @@ func (r *runner) floorCold(ctx context.Context) error {
 
 // createStart creates replica n of s, waits for dep (when set) and starts it.
 func (r *runner) createStart(ctx context.Context, s svcDef, n int, dep <-chan struct{}) error {
-	id, err := r.eng.CreateContainer(ctx, r.spec(s, n))
+	id, err := r.feng.CreateContainer(ctx, r.spec(s, n))
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (r *runner) createStart(ctx context.Context, s svcDef, n int, dep <-chan st
 // port allocator races, as any tool must on this engine.
 func (r *runner) start(ctx context.Context, id string, ports bool) error {
 	for attempt := 0; ; attempt++ {
-		err := r.eng.StartContainer(ctx, id)
+		err := r.feng.StartContainer(ctx, id)
 		if err == nil || !ports || !errors.Is(err, convergence.ErrPortAllocated) || attempt >= 8 {
 			return err
 		}
@@ -117,10 +118,10 @@ func (r *runner) start(ctx context.Context, id string, ports bool) error {
 
 // replace recreates one container: stop, remove, create, start.
 func (r *runner) replace(ctx context.Context, id string, s svcDef, n int) error {
-	if err := r.eng.StopContainer(ctx, id, &stopTimeout); err != nil {
+	if err := r.feng.StopContainer(ctx, id, &stopTimeout); err != nil {
 		return err
 	}
-	if err := r.eng.RemoveContainer(ctx, id, false); err != nil {
+	if err := r.feng.RemoveContainer(ctx, id, false); err != nil {
 		return err
 	}
 	return r.createStart(ctx, s, n, nil)
@@ -129,31 +130,31 @@ func (r *runner) replace(ctx context.Context, id string, s svcDef, n int) error 
 // floorDown lists, stops and removes every container at once, then removes
 // the network.
 func (r *runner) floorDown(ctx context.Context) error {
-	cs, err := r.eng.ListContainers(ctx, r.project)
+	cs, err := r.feng.ListContainers(ctx, r.project)
 	if err != nil {
 		return err
 	}
 	var g group
 	for _, c := range cs {
 		g.do(func() error {
-			if err := r.eng.StopContainer(ctx, c.ID, &stopTimeout); err != nil {
+			if err := r.feng.StopContainer(ctx, c.ID, &stopTimeout); err != nil {
 				return err
 			}
-			return r.eng.RemoveContainer(ctx, c.ID, false)
+			return r.feng.RemoveContainer(ctx, c.ID, false)
 		})
 	}
 	if err := g.wait(); err != nil {
 		return err
 	}
-	return r.removeNetwork(ctx, r.network())
+	return removeNetwork(ctx, r.feng, r.network())
 }
 
 // removeNetwork removes a network, retrying while the engine still counts
 // endpoints of removed containers (it releases them late under load, and
 // sometimes never: moby/moby#42119).
-func (r *runner) removeNetwork(ctx context.Context, name string) error {
+func removeNetwork(ctx context.Context, eng *dockerengine.Engine, name string) error {
 	for attempt := 0; ; attempt++ {
-		err := r.eng.RemoveNetwork(ctx, name)
+		err := eng.RemoveNetwork(ctx, name)
 		if err == nil || !strings.Contains(err.Error(), "active endpoints") || attempt >= 15 {
 			return err
 		}

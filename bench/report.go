@@ -8,11 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
 )
 
 // cell is every run of one tool on one scenario.
@@ -32,6 +27,22 @@ type results struct {
 	devloop   *devloopResults
 	started   time.Time
 	finished  time.Time
+	calls     map[string]map[string]map[string]int // tool -> remote step -> call kind -> count (last run)
+	logs      map[string]logsResult                // tool -> scenario 11's check (last run)
+}
+
+func (r *results) setCalls(t *tool, c map[string]map[string]int) {
+	if r.calls == nil {
+		r.calls = map[string]map[string]map[string]int{}
+	}
+	r.calls[t.name] = c
+}
+
+func (r *results) setLogs(t *tool, l logsResult) {
+	if r.logs == nil {
+		r.logs = map[string]logsResult{}
+	}
+	r.logs[t.name] = l
 }
 
 func (r *results) cell(sc *scenario, t *tool) *cell {
@@ -72,6 +83,18 @@ func (c *cell) stats() (lo, med, cpu float64) {
 		cpus = append(cpus, s.cpu.Seconds())
 	}
 	return slices.Min(walls), median(walls), median(cpus)
+}
+
+// rssMB returns the median peak RSS in MB (0 when not measured).
+func (c *cell) rssMB() float64 {
+	var xs []float64
+	for _, s := range c.samples {
+		xs = append(xs, float64(s.rss)/1024)
+	}
+	if len(xs) == 0 {
+		return 0
+	}
+	return median(xs)
 }
 
 func median(xs []float64) float64 {
@@ -142,79 +165,73 @@ func describeMachine(tools []*tool) string {
 	return b.String()
 }
 
-// write renders the Markdown report and, with scenario 8, the growth plot.
+// write renders the Markdown report and the growth plots next to it.
 func (r *results) write(out string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
 	var b strings.Builder
 	b.WriteString("# mycompose benchmark\n\n")
-	fmt.Fprintf(&b, "- Date: %s, %s wall\n", r.started.UTC().Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
+	fmt.Fprintf(&b, "- Date: %s, %s wall (`make bench`)\n", r.started.UTC().Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
 	b.WriteString(r.env)
 	if len(r.loads) > 0 {
-		fmt.Fprintf(&b, "- 1-minute load average after each run: median %.1f, max %.1f (the engine and the machine are shared)\n",
-			median(r.loads), slices.Max(r.loads))
-		if median(r.loads) > float64(runtime.NumCPU()) {
-			b.WriteString("- **Warning: the machine was busy with other work during the run; single runs vary by tens of\n" +
+		fmt.Fprintf(&b, "- 1-minute load average after each run: median %.1f, max %.1f\n", median(r.loads), slices.Max(r.loads))
+		if r.busy() {
+			b.WriteString("- **Warning: the machine was busy with other work during the run (load above its core count); single runs vary by tens of\n" +
 				"  percent, so read the ratios as ±0.3 and prefer the min columns. Re-run on a quiet machine for finer numbers.**\n")
 		}
 	}
 	mode := ""
 	if r.cfg.quick {
-		mode = " (quick mode: small sizes)"
+		mode = " (quick mode: small sizes, not the goals' sizes)"
 	}
-	fmt.Fprintf(&b, "- Repetitions: %d per tool and scenario%s, interleaved tool by tool\n", r.cfg.reps, mode)
+	fmt.Fprintf(&b, "- Repetitions: %d per tool and scenario (1 for the 100- and 300-service growth and for `logs -f`)%s, interleaved tool by tool\n", r.cfg.reps, mode)
+	fmt.Fprintf(&b, "- Remote engine (scenario 10): every API call delayed %s by a proxy on a unix socket (bench/apiproxy.go)\n", r.cfg.latency)
 	if len(r.leaked) > 0 {
 		fmt.Fprintf(&b, "- Networks the engine refused to remove after a run (\"active endpoints\" with no container: "+
 			"moby/moby#42119), left behind until the daemon restarts: %d (%s)\n", len(r.leaked), strings.Join(r.leaked, ", "))
 	}
-	b.WriteString("\n")
+	b.WriteString("\n## Goals (issue #17)\n\n")
+	b.WriteString(r.goals())
+	b.WriteString("\n## All runs\n\n")
 	b.WriteString("Each run uses a fresh project (`mcbench-<scenario>-<tool>-<rand>`), an untimed setup, one timed step and a\n" +
 		"correctness check (right containers running under the tool's names, nothing recreated that should not be),\n" +
 		"then removes everything carrying the project label. Seconds are wall time of the client process; CPU is\n" +
-		"user+sys of the client process (floor: of the in-process floor calls), median. `× floor` is the tool's\n" +
-		"min / the floor's min, and median / the floor's median.\n" +
-		"docker-compose v1 has no `scale` command: its 4b row runs `up -d --scale`.\n\n")
-	b.WriteString("| # | Scenario | Tool | min s | median s | × floor min | × floor median | CPU s | checks |\n")
-	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---|\n")
+		"user+sys of the client process (floor: of the in-process floor calls), median; RSS is the client's peak\n" +
+		"resident memory, median. `× floor` is the tool's min / the floor's min, and median / the floor's median.\n" +
+		"Rows 9/Nn and 10b/10c are timed in the same run as 9/N and 10a, after them.\n\n")
+	b.WriteString("| # | Scenario | Tool | min s | median s | × floor min | × floor median | CPU s | RSS MB | checks |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, sc := range r.scenarios {
+		if sc.logs != nil {
+			continue
+		}
 		flMin, fl := r.floorStats(sc)
 		for _, t := range r.tools {
 			c := r.cell(sc, t)
 			checks := fmt.Sprintf("%d/%d ok", len(c.samples), len(c.samples)+len(c.fails))
 			if !c.ok() {
-				fmt.Fprintf(&b, "| %s | %s | %s | – | – | – | – | – | %s |\n", sc.id, sc.title, t.name, checks)
+				fmt.Fprintf(&b, "| %s | %s | %s | – | – | – | – | – | – | %s |\n", sc.id, sc.title, t.name, checks)
 				continue
 			}
 			lo, med, cpu := c.stats()
-			fmt.Fprintf(&b, "| %s | %s | %s | %.3f | %.3f | %s | %s | %.3f | %s |\n",
-				sc.id, sc.title, t.name, lo, med, ratio(lo, flMin), ratio(med, fl), cpu, checks)
-		}
-	}
-	b.WriteString("\nThe floor per scenario: 1, 6, 7: network create, then every container's create+start in flight " +
-		"(6: each start waits for its dependency's start; 7: starts retried on the engine's port-allocator race); " +
-		"2: one list call; 3: list, then stop+remove+create+start of one container; 4, 8: list, then create+start of " +
-		"the added replicas in flight; 5: list, stop+remove of every container in flight, network remove (retried while the engine still reports " +
-		"the removed containers' endpoints as active).\n")
-	growth := r.growth()
-	if len(growth) > 0 {
-		b.WriteString("\n## Growth (scenario 8): seconds per added container\n\n")
-		b.WriteString("| replicas | Tool | median s | s / added container | × floor |\n|---:|---|---:|---:|---:|\n")
-		for _, sc := range growth {
-			_, fl := r.floorStats(sc)
-			for _, t := range r.tools {
-				if c := r.cell(sc, t); c.ok() {
-					_, med, _ := c.stats()
-					fmt.Fprintf(&b, "| %d | %s | %.3f | %.3f | %s |\n", sc.n, t.name, med, med/float64(sc.added), ratio(med, fl))
-				}
+			rss := "–"
+			if m := c.rssMB(); m > 0 {
+				rss = fmt.Sprintf("%.1f", m)
 			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %.3f | %.3f | %s | %s | %.3f | %s | %s |\n",
+				sc.id, sc.title, t.name, lo, med, ratio(lo, flMin), ratio(med, fl), cpu, rss, checks)
 		}
-		png := filepath.Join(filepath.Dir(out), "growth.png")
-		if err := r.plot(growth, png); err != nil {
-			return err
-		}
-		b.WriteString("\n![seconds against replicas](growth.png)\n")
 	}
+	b.WriteString("\nThe floor per scenario: 1, 6, 7, 9, 10a: network create, then every container's create+start in flight " +
+		"(6: each start waits for its dependency's start; 7: starts retried on the engine's port-allocator race); " +
+		"2, 9/Nn, 10b: one list call; 3: list, then stop+remove+create+start of one container; 4, 8: list, then create+start of " +
+		"the added replicas in flight; 5, 10c: list, stop+remove of every container in flight, network remove (retried while the engine still reports " +
+		"the removed containers' endpoints as active). In scenario 10 the floor's calls go through the same proxy.\n")
+	b.WriteString(r.callsTable())
+	b.WriteString(r.serviceGrowth(filepath.Dir(out)))
+	b.WriteString(r.replicaGrowth(filepath.Dir(out)))
+	b.WriteString(r.logsTable())
 	dl, err := r.devloop.markdown(filepath.Dir(out))
 	if err != nil {
 		return err
@@ -234,48 +251,9 @@ func (r *results) write(out string) error {
 	return os.WriteFile(out, []byte(b.String()), 0o644)
 }
 
-func (r *results) growth() []*scenario {
-	var out []*scenario
-	for _, sc := range r.scenarios {
-		if sc.n > 0 {
-			out = append(out, sc)
-		}
-	}
-	return out
-}
-
-// plot draws median seconds against replicas, one line per tool.
-func (r *results) plot(growth []*scenario, path string) error {
-	p := plot.New()
-	p.Title.Text = "Scenario 8: up -d --scale web=N from 1 (median of the runs)"
-	p.X.Label.Text = "replicas N"
-	p.Y.Label.Text = "seconds"
-	p.X.Min, p.Y.Min = 0, 0
-	var ticks []plot.Tick
-	for _, sc := range growth {
-		ticks = append(ticks, plot.Tick{Value: float64(sc.n), Label: fmt.Sprint(sc.n)})
-	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Add(plotter.NewGrid())
-	var lines []any
-	for _, t := range r.tools {
-		var xys plotter.XYs
-		for _, sc := range growth {
-			if c := r.cell(sc, t); c.ok() {
-				_, med, _ := c.stats()
-				xys = append(xys, plotter.XY{X: float64(sc.n), Y: med})
-			}
-		}
-		if len(xys) > 0 {
-			lines = append(lines, t.name, xys)
-		}
-	}
-	if err := plotutil.AddLinePoints(p, lines...); err != nil {
-		return err
-	}
-	return p.Save(6*vg.Inch, 4*vg.Inch, path)
+// busy reports whether the machine ran other work during the benchmark.
+func (r *results) busy() bool {
+	return len(r.loads) > 0 && median(r.loads) > float64(runtime.NumCPU())
 }
 
 // load1 returns the 1-minute load average.

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,45 +23,48 @@ type tool struct {
 	version string
 	// noScale: the tool has no `scale` command; `up -d --scale` stands in.
 	noScale bool
+	peer    bool // a Docker Compose release (the goals compare with the best of them)
 }
 
 func (t *tool) isFloor() bool { return t.argv == nil }
 
-// sample is one timed step: wall time and client CPU (user+sys).
+// sample is one timed step: wall time, client CPU (user+sys) and the
+// client's peak resident memory in KiB (0 for the floor).
 type sample struct {
 	wall, cpu time.Duration
+	rss       int64
 }
 
-// selectTools resolves -tools; empty means every tool present here.
-func selectTools(names []string, bin string) ([]*tool, error) {
+// selectTools resolves -tools; empty means mycompose, every Docker Compose
+// release that scripts/compose-peers.sh installed (newest first), `docker
+// compose` when the docker CLI has the plugin, and the floor. docker-compose
+// v1 (Python) is measured only when named.
+func selectTools(names []string, bin, root string) ([]*tool, error) {
 	avail := []*tool{{name: "mycompose", key: "mycompose", argv: []string{bin}, sep: "-"}}
 	avail[0].version = firstLine(output(bin, "version", "--short"))
-	if v, err := exec.Command("docker-compose", "version", "--short").Output(); err == nil {
-		ver := strings.TrimSpace(string(v))
-		if strings.HasPrefix(ver, "1.") {
-			avail = append(avail, &tool{name: "docker-compose", key: "dcv1", argv: []string{"docker-compose"}, sep: "_", version: ver, noScale: true})
-		} else {
-			// A v2 standalone binary installed as docker-compose.
-			avail = append(avail, &tool{name: "docker-compose", key: "dcv2s", argv: []string{"docker-compose"}, sep: "-", version: ver})
-		}
-	}
+	avail = append(avail, peerTools(root)...)
 	if v, err := exec.Command("docker", "compose", "version", "--short").Output(); err == nil {
 		avail = append(avail, &tool{name: "docker compose", key: "dcv2", argv: []string{"docker", "compose"}, sep: "-", version: strings.TrimSpace(string(v))})
 	}
-	avail = append(avail, &tool{name: "floor", key: "floor", sep: "-", version: "engine API, no compose logic"})
-	if len(names) == 0 {
-		return avail, nil
+	var v1 *tool
+	if v, err := exec.Command("docker-compose", "version", "--short").Output(); err == nil && strings.HasPrefix(strings.TrimSpace(string(v)), "1.") {
+		v1 = &tool{name: "docker-compose v1", key: "dcv1", argv: []string{"docker-compose"}, sep: "_", version: strings.TrimSpace(string(v)), noScale: true}
 	}
+	floor := &tool{name: "floor", key: "floor", sep: "-", version: "engine API, no compose logic"}
+	if len(names) == 0 {
+		return append(avail, floor), nil
+	}
+	if v1 != nil {
+		avail = append(avail, v1)
+	}
+	avail = append(avail, floor)
 	var out []*tool
 	for _, n := range names {
 		n = strings.TrimSpace(n)
-		want := map[string]string{"docker-compose-v2": "docker compose", "compose-v2": "docker compose", "docker-compose-v1": "docker-compose"}[n]
-		if want == "" {
-			want = n
-		}
 		var found *tool
 		for _, t := range avail {
-			if t.name == want {
+			if t.name == n || t.key == n || t.version == n || "v"+t.version == n ||
+				(n == "docker-compose-v1" && t == v1) || (n == "docker-compose-v2" && t.key == "dcv2") {
 				found = t
 			}
 		}
@@ -67,6 +74,44 @@ func selectTools(names []string, bin string) ([]*tool, error) {
 		out = append(out, found)
 	}
 	return out, nil
+}
+
+// peerTools returns the Docker Compose binaries that scripts/compose-peers.sh
+// cached (<dir>/<version>/docker-compose), newest first.
+func peerTools(root string) []*tool {
+	dir := output(filepath.Join(root, "scripts", "compose-peers.sh"), "dir")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []*tool
+	for _, e := range entries {
+		bin := filepath.Join(dir, e.Name(), "docker-compose")
+		if st, err := os.Stat(bin); err != nil || st.Mode()&0o111 == 0 {
+			continue
+		}
+		ver := strings.TrimPrefix(output(bin, "version", "--short"), "v")
+		if ver == "unknown" {
+			continue
+		}
+		out = append(out, &tool{name: "Compose " + ver, key: "dc" + strings.NewReplacer(".", "", "-", "").Replace(ver),
+			argv: []string{bin}, sep: "-", version: ver, peer: true})
+	}
+	slices.SortFunc(out, func(a, b *tool) int { return compareVersions(b.version, a.version) })
+	return out
+}
+
+// compareVersions orders dotted versions numerically.
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		x, _ := strconv.Atoi(strings.TrimLeftFunc(pa[i], func(r rune) bool { return r < '0' || r > '9' }))
+		y, _ := strconv.Atoi(strings.TrimLeftFunc(pb[i], func(r rune) bool { return r < '0' || r > '9' }))
+		if x != y {
+			return x - y
+		}
+	}
+	return len(pa) - len(pb)
 }
 
 func toolNames(ts []*tool) string {
@@ -93,6 +138,9 @@ func (r *runner) exec(ctx context.Context, args ...string) (sample, error) {
 	cmd := exec.CommandContext(ctx, t.argv[0], argv...)
 	cmd.Dir = r.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if r.proxy != nil {
+		cmd.Env = append(os.Environ(), "DOCKER_HOST="+r.proxy.dockerHost())
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -101,6 +149,9 @@ func (r *runner) exec(ctx context.Context, args ...string) (sample, error) {
 	r.out = out.String()
 	if ps := cmd.ProcessState; ps != nil {
 		s.cpu = ps.UserTime() + ps.SystemTime()
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			s.rss = ru.Maxrss
+		}
 	}
 	if err != nil {
 		return s, fmt.Errorf("%s %s: %v\n%s", t.name, strings.Join(args, " "), err, tail(out.String(), 12))
