@@ -63,7 +63,7 @@ func selectTools(names []string, bin, root string) ([]*tool, error) {
 		n = strings.TrimSpace(n)
 		var found *tool
 		for _, t := range avail {
-			if t.name == n || t.key == n || t.version == n || "v"+t.version == n ||
+			if v := strings.TrimPrefix(n, "v"); t.name == n || t.key == n || t.version == v || strings.HasPrefix(t.version, v+"-") ||
 				(n == "docker-compose-v1" && t == v1) || (n == "docker-compose-v2" && t.key == "dcv2") {
 				found = t
 			}

@@ -441,18 +441,21 @@ func (r *applyRun) createContainer(a *Action) error {
 	} else {
 		r.emit(ObjectContainer, a.Name, StatusCreating, "")
 	}
-	id, adopted, err := r.createOrAdopt(a, spec)
+	// A recreate that waits for nothing stops the old container while the
+	// new one is created, rather than after: the replacement is then one
+	// create shorter than stop, remove, create and start in a row. Should
+	// the new one fail to be made, the old one is started again.
+	var stopped chan error
+	if a.Kind == RecreateContainer && len(a.After) == 0 && len(a.Conditions) == 0 {
+		stopped = make(chan error, 1)
+		go func() { stopped <- r.stopOld(a) }()
+	}
+	id, err := r.prepareContainer(a, spec)
 	if err != nil {
-		return err
-	}
-	if err := r.writeFiles(a, id, spec.Spec.Files); err != nil {
-		return err
-	}
-	for _, ne := range a.Networks {
-		err := r.call(func(ctx context.Context) error { return r.x.Engine.ConnectNetwork(ctx, ne.Network, id, ne.Endpoint) })
-		if err != nil && !(adopted && errors.Is(err, ErrConflict)) {
-			return fmt.Errorf("connect container %q to network %q: %w", a.Name, ne.Network, err)
+		if stopped != nil {
+			err = errors.Join(err, r.restartOld(a, <-stopped))
 		}
+		return err
 	}
 	r.x.recordCreated(a.Name, id)
 	r.mu.Lock()
@@ -475,7 +478,7 @@ func (r *applyRun) createContainer(a *Action) error {
 		}
 	}
 	if a.Kind == RecreateContainer {
-		if err := r.replace(a, id); err != nil {
+		if err := r.replace(a, id, stopped); err != nil {
 			return err
 		}
 		r.emit(ObjectContainer, a.Name, StatusRecreated, "")
@@ -534,9 +537,28 @@ func sameReplica(have, want project.Replica) bool {
 		have.ConfigHash == want.ConfigHash && have.OneOff == want.OneOff
 }
 
-// replace stops and removes the old container of a recreate and gives the
-// new one its name.
-func (r *applyRun) replace(a *Action, newID string) error {
+// prepareContainer creates the container (or adopts it, see
+// createOrAdopt), writes its files and connects its further networks.
+func (r *applyRun) prepareContainer(a *Action, spec CreateSpec) (string, error) {
+	id, adopted, err := r.createOrAdopt(a, spec)
+	if err != nil {
+		return "", err
+	}
+	if err := r.writeFiles(a, id, spec.Spec.Files); err != nil {
+		return "", err
+	}
+	for _, ne := range a.Networks {
+		err := r.call(func(ctx context.Context) error { return r.x.Engine.ConnectNetwork(ctx, ne.Network, id, ne.Endpoint) })
+		if err != nil && !(adopted && errors.Is(err, ErrConflict)) {
+			return "", fmt.Errorf("connect container %q to network %q: %w", a.Name, ne.Network, err)
+		}
+	}
+	return id, nil
+}
+
+// stopOld stops the container a recreate replaces; one already gone is
+// stopped.
+func (r *applyRun) stopOld(a *Action) error {
 	if err := r.preStop(a, a.ContainerID); err != nil {
 		return err
 	}
@@ -544,8 +566,44 @@ func (r *applyRun) replace(a *Action, newID string) error {
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("stop container %q: %w", a.Name, err)
 	}
+	return nil
+}
+
+// restartOld starts again the container a failed or interrupted recreate
+// stopped, when it ran before; stopErr is the stop's outcome.
+func (r *applyRun) restartOld(a *Action, stopErr error) error {
+	if stopErr != nil || !a.OldRunning {
+		return stopErr
+	}
+	// Even after an interrupt: this restores, it starts nothing new.
+	r.sem <- struct{}{}
+	err := r.x.Engine.StartContainer(r.calls, a.ContainerID)
+	<-r.sem
+	if err != nil {
+		return fmt.Errorf("start container %q again after its replacement failed: %w", a.Name, err)
+	}
+	return nil
+}
+
+// replace stops (unless stopped already delivers the outcome of a stop
+// started earlier) and removes the old container of a recreate and gives
+// the new one its name.
+func (r *applyRun) replace(a *Action, newID string, stopped <-chan error) error {
+	var err error
+	if stopped != nil {
+		err = <-stopped
+	} else {
+		err = r.stopOld(a)
+	}
+	if err != nil {
+		return err
+	}
 	// Anonymous volumes were handed to the new container: keep them.
 	err = r.call(func(ctx context.Context) error { return r.x.Engine.RemoveContainer(ctx, a.ContainerID, false) })
+	if errors.Is(err, errSkipped) && stopped != nil {
+		// Interrupted: the old container, stopped early, serves on.
+		return errors.Join(err, r.restartOld(a, nil))
+	}
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("remove container %q: %w", a.Name, err)
 	}

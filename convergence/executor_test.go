@@ -120,6 +120,34 @@ func TestApplyRecreateKeepsNameAndNumber(t *testing.T) {
 	}
 }
 
+// TestApplyRecreateFailureRestartsOld checks that a recreate whose new
+// container cannot be created (the old one is stopped meanwhile) leaves the
+// old one running, with the error.
+func TestApplyRecreateFailureRestartsOld(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1"})
+	converge(t, eng, newProject(service("web", 1)), convergence.UpOptions{})
+	eng.Calls()
+	changed := service("web", 1)
+	changed.ConfigHash = "hash-2"
+	p := newProject(changed)
+	obs, err := convergence.Observe(context.Background(), eng, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := convergence.PlanUp(p, obs, convergence.UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	eng.FailNext("create container", boom)
+	if err := (&convergence.Executor{Engine: eng}).Apply(context.Background(), plan); !errors.Is(err, boom) {
+		t.Fatalf("apply: %v, want the create's error", err)
+	}
+	if names := eng.Names(); len(names) != 1 || names[0] != "p-web-1 running" {
+		t.Errorf("after a failed recreate: %v, want the old container running", names)
+	}
+}
+
 // trimIDs replaces the 12-hex temporary-name prefix with zeros.
 func trimIDs(calls []string) []string {
 	out := make([]string, len(calls))

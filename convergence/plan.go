@@ -67,6 +67,8 @@ type Action struct {
 	// ContainerID is the existing container acted on (recreate, start,
 	// rename, stop, remove).
 	ContainerID string
+	// OldRunning: the container a recreate replaces was running.
+	OldRunning bool
 	// Create holds the container to create (create, recreate).
 	Create *CreateSpec
 	// Networks are the further networks to connect before start, by engine

@@ -545,6 +545,7 @@ func (pl *planner) planCreate(svc *project.Service, number int, imageID, reason 
 		pl.recreated[svc.Name] = true
 		a.Kind = RecreateContainer
 		a.ContainerID = old.ID
+		a.OldRunning = old.State == "running"
 		createName = project.TemporaryName(old.ID, name)
 		project.ReplaceLabel(spec.Labels, svc.Name, number)
 		if !pl.opts.RenewAnonVolumes {

@@ -42,6 +42,7 @@ func runDown(ctx context.Context, deps *Deps, g *globalOptions, o *downOptions, 
 	if o.Rmi != "" && o.Rmi != "local" && o.Rmi != "all" {
 		return usageError{fmt.Errorf("invalid --rmi value %q: use \"local\" or \"all\"", o.Rmi)}
 	}
+	defer g.preconnect(ctx, deps)()
 	name, p, err := g.projectName(ctx, deps)
 	if err != nil {
 		return err

@@ -113,6 +113,22 @@ type globalOptions struct {
 	cancelCommand context.CancelCauseFunc
 	commandCtx    context.Context
 	goneSeen      atomic.Bool
+	// pending is a connection started while the project loads (see
+	// preconnect); connect takes it. A pointer: copies of the options
+	// share it.
+	pending *pendingConn
+}
+
+// pendingConn is a connection started ahead, taken once.
+type pendingConn struct {
+	ch    chan connected
+	taken atomic.Bool
+}
+
+// connected is the outcome of a connection started ahead.
+type connected struct {
+	eng Engine
+	err error
 }
 
 // createsContainers are the commands that write secrets and configs into
@@ -272,9 +288,45 @@ func isNoConfig(err error) bool {
 	return errors.Is(err, loader.ErrNoConfigFile)
 }
 
+// preconnect starts connecting to the engine while the caller loads the
+// project, so that the ping's round trip overlaps loading (a remote
+// engine's round trip is tens of milliseconds). The next connect returns
+// its outcome; an error of loading still comes first, as the caller
+// reports it before connecting. The returned func closes the engine when
+// nothing took it.
+func (g *globalOptions) preconnect(ctx context.Context, deps *Deps) (release func()) {
+	pc := &pendingConn{ch: make(chan connected, 1)}
+	g.pending = pc
+	go func() {
+		eng, err := g.connectNow(ctx, deps)
+		pc.ch <- connected{eng, err}
+	}()
+	return func() {
+		if !pc.taken.CompareAndSwap(false, true) {
+			return
+		}
+		// Without waiting: an engine that does not answer must not hold
+		// the exit of a command that already failed.
+		go func() {
+			if c := <-pc.ch; c.eng != nil {
+				c.eng.Close()
+			}
+		}()
+	}
+}
+
 // connect opens the engine and checks that it answers, so that an
-// unreachable engine is one clear line.
+// unreachable engine is one clear line; it takes the connection preconnect
+// started, if any.
 func (g *globalOptions) connect(ctx context.Context, deps *Deps) (Engine, error) {
+	if pc := g.pending; pc != nil && pc.taken.CompareAndSwap(false, true) {
+		c := <-pc.ch
+		return c.eng, c.err
+	}
+	return g.connectNow(ctx, deps)
+}
+
+func (g *globalOptions) connectNow(ctx context.Context, deps *Deps) (Engine, error) {
 	eng, err := g.openEngine(deps)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,7 @@ func runScale(ctx context.Context, deps *Deps, g *globalOptions, o *scaleOptions
 	if g.Swarm {
 		return runSwarmScale(ctx, deps, g, args)
 	}
+	defer g.preconnect(ctx, deps)()
 	p, names, err := g.loadScaled(ctx, deps, args)
 	if err != nil {
 		return err

@@ -106,6 +106,7 @@ func runUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions, args
 	if err != nil {
 		return err
 	}
+	defer g.preconnect(ctx, deps)()
 	p, _, err := g.loadScaled(ctx, deps, o.Scale)
 	if err != nil {
 		return err

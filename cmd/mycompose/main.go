@@ -2,9 +2,35 @@
 package main
 
 import (
+	"math"
 	"os"
+	"runtime/debug"
+	"time"
 
 	"github.com/mycompose/mycompose/cmd/cli"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() {
+	laxGC()
+	os.Exit(cli.Main())
+}
+
+// laxGC lets the heap grow to 5× the live data (GOGC=400) for the first
+// second: most commands end by then, and loading a project makes a few MB
+// of short-lived garbage that the default setting collects a dozen times
+// (a third of a no-op `up`'s CPU). A 64 MiB soft limit bounds the growth on
+// huge projects meanwhile. Commands that run on (logs -f, watch, attached
+// up) go back to the defaults. An explicit GOGC or GOMEMLIMIT wins.
+func laxGC() {
+	_, gogc := os.LookupEnv("GOGC")
+	_, limit := os.LookupEnv("GOMEMLIMIT")
+	if gogc || limit {
+		return
+	}
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(64 << 20)
+	time.AfterFunc(time.Second, func() {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+	})
+}
