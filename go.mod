@@ -148,3 +148,4 @@ require (
 	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -20,7 +19,7 @@ const (
 	maxEnvTotal = 16 << 20 // all values of the files, expanded
 )
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+var envRef = lazyRegexp(`\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
 
 // checkEnvExpansion estimates, without expanding anything, how long each
 // value of the env files compose-go is about to read becomes once its
@@ -51,7 +50,7 @@ func (s *session) checkEnvExpansion(o *cli.ProjectOptions) error {
 			key = strings.TrimSpace(key)
 			n := len(value)
 			if !strings.HasPrefix(strings.TrimSpace(value), "'") { // single quotes: literal
-				for _, m := range envRef.FindAllStringSubmatch(value, -1) {
+				for _, m := range envRef().FindAllStringSubmatch(value, -1) {
 					name := m[1] + m[2]
 					n += size[name]
 					if n > maxEnvValue {

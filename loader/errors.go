@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/compose-spec/compose-go/v2/format"
 	"github.com/compose-spec/compose-go/v2/template"
@@ -116,12 +117,12 @@ func (x *explainer) locateExact(path []string, pred func(*yaml.Node) bool) (stri
 
 // --- project name
 
-var invalidProjectNameRE = regexp.MustCompile(`^invalid project name "(.*)": `)
+var invalidProjectNameRE = lazyRegexp(`^invalid project name "(.*)": `)
 
 // projectName says where an invalid project name came from.
 func (x *explainer) projectName(msg string) (string, bool) {
 	const rule = "must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit"
-	if m := invalidProjectNameRE.FindStringSubmatch(msg); m != nil {
+	if m := invalidProjectNameRE().FindStringSubmatch(msg); m != nil {
 		name := m[1]
 		switch {
 		case x.s.opts.ProjectName == name:
@@ -165,7 +166,7 @@ func (x *explainer) yamlSyntax(msg string) (string, bool) {
 	return "", false
 }
 
-var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
+var yamlLineRE = lazyRegexp(`^(?:yaml: )?line (\d+): `)
 
 // yamlProblem parses every document of data and describes the first
 // problem: a syntax error, a duplicate key, or a document that is not a
@@ -175,7 +176,7 @@ func yamlProblem(data []byte) (int, string, bool) {
 		var te *yaml.TypeError
 		if errors.As(err, &te) && len(te.Errors) > 0 {
 			// "line 4: mapping key "web" already defined at line 2"
-			if m := yamlLineRE.FindStringSubmatch(te.Errors[0]); m != nil {
+			if m := yamlLineRE().FindStringSubmatch(te.Errors[0]); m != nil {
 				line, _ := strconv.Atoi(m[1])
 				return line, "invalid YAML: " + te.Errors[0][len(m[0]):], true
 			}
@@ -183,7 +184,7 @@ func yamlProblem(data []byte) (int, string, bool) {
 		}
 		text := strings.TrimPrefix(err.Error(), "yaml: ")
 		line := 0
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLineRE().FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			text = err.Error()[len(m[0]):]
 		}
@@ -241,7 +242,7 @@ func problemLine(data []byte, text string) int {
 			return false
 		}
 		got := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLineRE().FindStringSubmatch(err.Error()); m != nil {
 			got = err.Error()[len(m[0]):]
 		}
 		return got == text
@@ -271,11 +272,11 @@ func problemLine(data []byte, text string) int {
 
 // --- env files
 
-var dotEnvRE = regexp.MustCompile(`(?s)^failed to read (.+?): line (\d+): (.*)$`)
+var dotEnvRE = lazyRegexp(`(?s)^failed to read (.+?): line (\d+): (.*)$`)
 
 // dotEnv turns "failed to read F: line N: msg" into "F:N: msg".
 func (x *explainer) dotEnv(msg string) (string, bool) {
-	m := dotEnvRE.FindStringSubmatch(msg)
+	m := dotEnvRE().FindStringSubmatch(msg)
 	if m == nil {
 		return "", false
 	}
@@ -286,12 +287,12 @@ func (x *explainer) dotEnv(msg string) (string, bool) {
 
 var (
 	// "validating FILE: services.web additional properties 'x' not allowed"
-	validationRE = regexp.MustCompile(`(?s)^validating (.+?): (\S*) (.*)$`)
-	additionalRE = regexp.MustCompile(`^additional propert(?:y|ies) (.+) not allowed$`)
-	quotedRE     = regexp.MustCompile(`'([^']*)'`)
-	mustBeRE     = regexp.MustCompile(`^must be a (.*)$`)
-	patternRE    = regexp.MustCompile(`^'(.*)' does not match pattern '(.*)'$`)
-	oneOfRE      = regexp.MustCompile(`^value must be one of (.*)$`)
+	validationRE = lazyRegexp(`(?s)^validating (.+?): (\S*) (.*)$`)
+	additionalRE = lazyRegexp(`^additional propert(?:y|ies) (.+) not allowed$`)
+	quotedRE     = lazyRegexp(`'([^']*)'`)
+	mustBeRE     = lazyRegexp(`^must be a (.*)$`)
+	patternRE    = lazyRegexp(`^'(.*)' does not match pattern '(.*)'$`)
+	oneOfRE      = lazyRegexp(`^value must be one of (.*)$`)
 )
 
 // namedSections are the mappings whose keys the user names: an "additional
@@ -306,7 +307,7 @@ var durationKeys = map[string]bool{
 }
 
 func (x *explainer) schema(msg string) (string, bool) {
-	m := validationRE.FindStringSubmatch(msg)
+	m := validationRE().FindStringSubmatch(msg)
 	if m == nil {
 		return "", false
 	}
@@ -317,8 +318,8 @@ func (x *explainer) schema(msg string) (string, bool) {
 	}
 	x.pos = newPositions(append(x.filesBefore(file), file))
 	var keys []string
-	if a := additionalRE.FindStringSubmatch(rest); a != nil {
-		for _, q := range quotedRE.FindAllStringSubmatch(a[1], -1) {
+	if a := additionalRE().FindStringSubmatch(rest); a != nil {
+		for _, q := range quotedRE().FindAllStringSubmatch(a[1], -1) {
 			keys = append(keys, q[1])
 		}
 		if len(keys) == 0 {
@@ -356,17 +357,17 @@ func (x *explainer) schema(msg string) (string, bool) {
 		return out, true
 	}
 	where := x.locate(path)
-	if pm := patternRE.FindStringSubmatch(rest); pm != nil {
+	if pm := patternRE().FindStringSubmatch(rest); pm != nil {
 		return fmt.Sprintf("%s: %s: invalid value %q (expected %s)", where, shown, pm[1], unanchor(pm[2])), true
 	}
-	if om := oneOfRE.FindStringSubmatch(rest); om != nil {
+	if om := oneOfRE().FindStringSubmatch(rest); om != nil {
 		value := ""
 		if h, ok := x.pos.match(path, func(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode }); ok {
 			value = fmt.Sprintf(" %q", h.node.Value)
 		}
 		return fmt.Sprintf("%s: %s: invalid value%s: use one of %s", where, shown, value, om[1]), true
 	}
-	if mb := mustBeRE.FindStringSubmatch(rest); mb != nil {
+	if mb := mustBeRE().FindStringSubmatch(rest); mb != nil {
 		rest = "must be " + article(humanType(mb[1]))
 		if len(path) > 0 && durationKeys[path[len(path)-1]] {
 			rest += ` (a duration with a unit, for example "30s" or "1m30s")`
@@ -421,7 +422,7 @@ func article(t string) string {
 
 // --- decoding (mapstructure)
 
-var decodingLineRE = regexp.MustCompile(`^'([^']*)' (.*)$`)
+var decodingLineRE = lazyRegexp(`^'([^']*)' (.*)$`)
 
 // decoding rewords "decoding failed due to the following error(s): 'services[web].shm_size' invalid suffix"
 // into one located line per error.
@@ -431,7 +432,7 @@ func (x *explainer) decoding(msg string) (string, bool) {
 	}
 	var out []string
 	for _, l := range strings.Split(msg, "\n") {
-		m := decodingLineRE.FindStringSubmatch(strings.TrimSpace(l))
+		m := decodingLineRE().FindStringSubmatch(strings.TrimSpace(l))
 		if m == nil {
 			continue
 		}
@@ -498,25 +499,25 @@ func valueProblem(detail, value string) string {
 // --- interpolation
 
 var (
-	interpolatingRE = regexp.MustCompile(`(?s)^error while interpolating (\S+): (.*)$`)
-	invalidFormatRE = regexp.MustCompile(`(?s)^invalid interpolation format for (\S+?)\.?\nYou may need to escape any \$ with another \$\.\n(.*)$`)
-	castRE          = regexp.MustCompile(`^failed to cast to expected type: (?:strconv\.(Atoi|ParseInt|ParseUint|ParseFloat): parsing "(.*)": .*|invalid boolean: (.*))$`)
-	requiredRE      = regexp.MustCompile(`^required variable (\S+) is missing a value`)
+	interpolatingRE = lazyRegexp(`(?s)^error while interpolating (\S+): (.*)$`)
+	invalidFormatRE = lazyRegexp(`(?s)^invalid interpolation format for (\S+?)\.?\nYou may need to escape any \$ with another \$\.\n(.*)$`)
+	castRE          = lazyRegexp(`^failed to cast to expected type: (?:strconv\.(Atoi|ParseInt|ParseUint|ParseFloat): parsing "(.*)": .*|invalid boolean: (.*))$`)
+	requiredRE      = lazyRegexp(`^required variable (\S+) is missing a value`)
 )
 
 func (x *explainer) interpolation(msg string) (string, bool) {
-	if m := invalidFormatRE.FindStringSubmatch(msg); m != nil {
+	if m := invalidFormatRE().FindStringSubmatch(msg); m != nil {
 		tmpl := m[2]
 		where, concrete := x.locateExact(interpolationPath(m[1]), valueIs(tmpl))
 		return fmt.Sprintf("%s: %s: invalid interpolation format in %q: use ${VAR}, ${VAR:-default} or ${VAR:?message}, and write a literal $ as $$",
 			where, keyPath(concrete), tmpl), true
 	}
-	m := interpolatingRE.FindStringSubmatch(msg)
+	m := interpolatingRE().FindStringSubmatch(msg)
 	if m == nil {
 		return "", false
 	}
 	path, detail := interpolationPath(m[1]), m[2]
-	if c := castRE.FindStringSubmatch(detail); c != nil {
+	if c := castRE().FindStringSubmatch(detail); c != nil {
 		value, want := c[2], "an integer"
 		switch {
 		case c[1] == "ParseFloat":
@@ -528,7 +529,7 @@ func (x *explainer) interpolation(msg string) (string, bool) {
 		return fmt.Sprintf("%s: %s: %q must be %s", where, keyPath(concrete), value, want), true
 	}
 	var pred func(*yaml.Node) bool
-	if r := requiredRE.FindStringSubmatch(detail); r != nil {
+	if r := requiredRE().FindStringSubmatch(detail); r != nil {
 		pred = mentions(r[1])
 	}
 	where, concrete := x.locateExact(path, pred)
@@ -560,16 +561,16 @@ func mentions(name string) func(*yaml.Node) bool {
 // --- consistency (checkConsistency and friends)
 
 var (
-	dependsUndefinedRE = regexp.MustCompile(`^service "([^"]+)" depends on undefined service "([^"]+)"$`)
-	refersUndefinedRE  = regexp.MustCompile(`^service "([^"]+)" refers to undefined (network|volume|config|secret|model) (\S+)$`)
-	neitherImageRE     = regexp.MustCompile(`^service "([^"]+)" has neither an image nor a build context specified$`)
-	exclusiveNetRE     = regexp.MustCompile("^service (\\S+) declares mutually exclusive `network_mode` and `networks`$")
-	containerReplicaRE = regexp.MustCompile(`^services\.(scale|deploy\.replicas): can't set container_name and (\S+) as container name must be unique$`)
-	distinctValuesRE   = regexp.MustCompile(`^services\.([^:\s]+): can't set distinct values on '([^']+)' and '([^']+)'$`)
+	dependsUndefinedRE = lazyRegexp(`^service "([^"]+)" depends on undefined service "([^"]+)"$`)
+	refersUndefinedRE  = lazyRegexp(`^service "([^"]+)" refers to undefined (network|volume|config|secret|model) (\S+)$`)
+	neitherImageRE     = lazyRegexp(`^service "([^"]+)" has neither an image nor a build context specified$`)
+	exclusiveNetRE     = lazyRegexp("^service (\\S+) declares mutually exclusive `network_mode` and `networks`$")
+	containerReplicaRE = lazyRegexp(`^services\.(scale|deploy\.replicas): can't set container_name and (\S+) as container name must be unique$`)
+	distinctValuesRE   = lazyRegexp(`^services\.([^:\s]+): can't set distinct values on '([^']+)' and '([^']+)'$`)
 )
 
 func (x *explainer) consistency(msg string) (string, bool) {
-	if m := dependsUndefinedRE.FindStringSubmatch(msg); m != nil {
+	if m := dependsUndefinedRE().FindStringSubmatch(msg); m != nil {
 		svc, dep := m[1], m[2]
 		if h, ok := x.pos.match([]string{"services", svc, "depends_on", dep}, nil); ok {
 			if _, defined := x.pos.match([]string{"services", dep, "profiles"}, nil); defined {
@@ -590,7 +591,7 @@ func (x *explainer) consistency(msg string) (string, bool) {
 		}
 		return fmt.Sprintf("%s: service %q depends on undefined service %q", x.locate([]string{"services", svc}), svc, dep), true
 	}
-	if m := refersUndefinedRE.FindStringSubmatch(msg); m != nil {
+	if m := refersUndefinedRE().FindStringSubmatch(msg); m != nil {
 		svc, kind, name := m[1], m[2], m[3]
 		where := ""
 		switch kind {
@@ -607,19 +608,19 @@ func (x *explainer) consistency(msg string) (string, bool) {
 		}
 		return out, true
 	}
-	if m := neitherImageRE.FindStringSubmatch(msg); m != nil {
+	if m := neitherImageRE().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s: service %q has no image: set image:, or build: to build one", x.locate([]string{"services", m[1]}), m[1]), true
 	}
-	if m := exclusiveNetRE.FindStringSubmatch(msg); m != nil {
+	if m := exclusiveNetRE().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s: service %q sets both network_mode and networks: keep one", x.locate([]string{"services", m[1], "networks"}), m[1]), true
 	}
-	if m := containerReplicaRE.FindStringSubmatch(msg); m != nil {
+	if m := containerReplicaRE().FindStringSubmatch(msg); m != nil {
 		// compose-go swaps the service and the key in this message.
 		svc, key := m[2], m[1]
 		return fmt.Sprintf("%s: service %q: container_name cannot be used with %s greater than 1: container names must be unique; remove container_name or use one replica",
 			x.locate([]string{"services", svc, "container_name"}), svc, key), true
 	}
-	if m := distinctValuesRE.FindStringSubmatch(msg); m != nil {
+	if m := distinctValuesRE().FindStringSubmatch(msg); m != nil {
 		svc := m[1]
 		path := append([]string{"services", svc}, strings.Split(m[3], ".")...)
 		return fmt.Sprintf("%s: service %q: %s and %s have different values: set only one", x.locate(path), svc, m[2], m[3]), true
@@ -664,10 +665,10 @@ func refersTo(name string) func(*yaml.Node) bool {
 
 // --- depends_on cycles
 
-var cycleRE = regexp.MustCompile(`^dependency cycle detected: (.*)$`)
+var cycleRE = lazyRegexp(`^dependency cycle detected: (.*)$`)
 
 func (x *explainer) cycle(msg string) (string, bool) {
-	m := cycleRE.FindStringSubmatch(msg)
+	m := cycleRE().FindStringSubmatch(msg)
 	if m == nil {
 		return "", false
 	}
@@ -698,11 +699,11 @@ func rotateCycle(chain []string) []string {
 
 // --- extends
 
-var extendsRE = regexp.MustCompile(`^cannot extend service "([^"]+)" in (.+): service "([^"]+)" not found$`)
+var extendsRE = lazyRegexp(`^cannot extend service "([^"]+)" in (.+): service "([^"]+)" not found$`)
 
 var (
-	circularLineRE = regexp.MustCompile(`^\s+(?:extends )?(\S+) in (.+)$`)
-	includeLineRE  = regexp.MustCompile(`^\s*(?:include )?(.+)$`)
+	circularLineRE = lazyRegexp(`^\s+(?:extends )?(\S+) in (.+)$`)
+	includeLineRE  = lazyRegexp(`^\s*(?:include )?(.+)$`)
 )
 
 func (x *explainer) extends(msg string) (string, bool) {
@@ -712,7 +713,7 @@ func (x *explainer) extends(msg string) (string, bool) {
 		// "  a in F", "  extends b in F", ...
 		var chain []string
 		for _, l := range lines[1:] {
-			if m := circularLineRE.FindStringSubmatch(l); m != nil {
+			if m := circularLineRE().FindStringSubmatch(l); m != nil {
 				chain = append(chain, m[1])
 			}
 		}
@@ -725,14 +726,14 @@ func (x *explainer) extends(msg string) (string, bool) {
 	case "include cycle detected:":
 		var chain []string
 		for _, l := range lines[1:] {
-			if m := includeLineRE.FindStringSubmatch(l); m != nil {
+			if m := includeLineRE().FindStringSubmatch(l); m != nil {
 				chain = append(chain, x.s.display(m[1]))
 			}
 		}
 		where, _ := x.locateExact([]string{"include"}, nil)
 		return fmt.Sprintf("%s: include cycle: %s", where, strings.Join(chain, " includes ")), true
 	}
-	m := extendsRE.FindStringSubmatch(msg)
+	m := extendsRE().FindStringSubmatch(msg)
 	if m == nil {
 		return "", false
 	}
@@ -793,16 +794,16 @@ func (x *explainer) valueSyntax(msg string) (string, bool) {
 // --- files that do not exist
 
 var (
-	openMissingRE    = regexp.MustCompile(`open (\S+): no such file or directory`)
-	envFileMissingRE = regexp.MustCompile(`^env file (\S+) not found`)
+	openMissingRE    = lazyRegexp(`open (\S+): no such file or directory`)
+	envFileMissingRE = lazyRegexp(`^env file (\S+) not found`)
 )
 
 // missingFile points at the key that names a file that does not exist.
 func (x *explainer) missingFile(msg string) (string, bool) {
 	var missing string
-	if m := envFileMissingRE.FindStringSubmatch(msg); m != nil {
+	if m := envFileMissingRE().FindStringSubmatch(msg); m != nil {
 		missing = m[1]
-	} else if m := openMissingRE.FindStringSubmatch(msg); m != nil {
+	} else if m := openMissingRE().FindStringSubmatch(msg); m != nil {
 		missing = m[1]
 	} else {
 		return "", false
@@ -867,12 +868,12 @@ func findScalar(h hit, pred func(string) bool) (hit, bool) {
 
 // --- other messages
 
-var pathMustBeRE = regexp.MustCompile(`^((?:services|networks|volumes)(?:\.[^\s.]+)*) must be a (.*)$`)
+var pathMustBeRE = lazyRegexp(`^((?:services|networks|volumes)(?:\.[^\s.]+)*) must be a (.*)$`)
 
 // mustBe locates "services.web must be a mapping" (compose-go's extends
 // step checks this before the schema does).
 func (x *explainer) mustBe(msg string) (string, bool) {
-	m := pathMustBeRE.FindStringSubmatch(msg)
+	m := pathMustBeRE().FindStringSubmatch(msg)
 	if m == nil {
 		return "", false
 	}
@@ -898,16 +899,18 @@ func (x *explainer) emptyFile(msg string) (string, bool) {
 
 // --- anything else naming a key path or a service
 
-var keyPathREs = []*regexp.Regexp{
-	regexp.MustCompile(`^(services\.[^:\s]+):`),
-	regexp.MustCompile(`^service "([^"]+)"`),
-}
+var keyPathREs = sync.OnceValue(func() []*regexp.Regexp {
+	return []*regexp.Regexp{
+		regexp.MustCompile(`^(services\.[^:\s]+):`),
+		regexp.MustCompile(`^service "([^"]+)"`),
+	}
+})
 
 func (x *explainer) servicePrefix(msg string) (string, bool) {
-	for i, re := range keyPathREs {
+	for i, re := range keyPathREs() {
 		if m := re.FindStringSubmatch(msg); m != nil {
 			path := strings.Split(m[1], ".")
-			if i == len(keyPathREs)-1 {
+			if i == len(keyPathREs())-1 {
 				path = []string{"services", m[1]}
 			}
 			return x.locate(path) + ": " + msg, true

@@ -55,12 +55,12 @@ type validcache struct {
 
 // versionKey matches a top-level version key, whose obsolescence warning
 // only validation prints.
-var versionKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^["']?version["']?\s*:`) })
+var versionKey = lazyRegexp(`(?m)^["']?version["']?\s*:`)
 
 // varRef matches every variable reference interpolation may resolve,
 // nested defaults (${A:-${B}}) included; a $$-escaped one only makes the
 // digest cover one variable more.
-var varRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`) })
+var varRef = lazyRegexp(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
 // newValidcache computes the digest of the load's inputs; it returns the
 // zero validcache when the load cannot be cached or no cache directory is
@@ -192,4 +192,11 @@ func (c validcache) record() {
 	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), c.path) != nil {
 		os.Remove(tmp.Name())
 	}
+}
+
+// lazyRegexp compiles a pattern on its first use: most of the loader's
+// patterns only explain errors, and compiling them all before main cost
+// every command a millisecond.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }
