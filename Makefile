@@ -6,8 +6,9 @@ export PATH := $(PATH):/usr/local/go/bin
 
 .PHONY: build test unit e2e images swarm-node peers tmux engine-node demo demo-down bench vet fmt clean fuzz
 
+# Static, as Docker Compose is built: no dynamic loader at every start.
 build:
-	$(GO) build -o $(BIN) ./cmd/mycompose
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/mycompose
 
 # Setup steps: each obtains what it needs only when missing (apt as root,
 # else a one-line message naming the command); see scripts/setup.sh.

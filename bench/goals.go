@@ -89,16 +89,25 @@ func (r *results) goals() string {
 	var gs []goal
 	ms := func(x float64) string { return fmt.Sprintf("%.0f ms", x*1000) }
 
-	if my, _ := r.stat(r.scenarioByID("2"), isMycompose); true {
-		gs = append(gs, goal{name: "no-op `up -d`, 10 services", target: "≤ 25 ms wall and ≤ 25 ms CPU",
-			measured: fmt.Sprintf("%s wall, %s CPU, %.1f MB RSS", ms(my.wall), ms(my.cpu), my.rss),
-			met:      my.wall <= 0.025 && my.cpu <= 0.025, known: my.ok})
+	noop := func(sc *scenario, target string, met func(stat) bool) goal {
+		g := goal{name: "no-op `up -d`", target: target}
+		if sc != nil {
+			g.name = sc.title
+		}
+		my, _ := r.stat(sc, isMycompose)
+		best, bt := r.stat(sc, isCompose)
+		if g.known = my.ok; g.known {
+			g.measured = fmt.Sprintf("%s wall, %s CPU, %.1f MB RSS", ms(my.wall), ms(my.cpu), my.rss)
+			if best.ok {
+				g.measured += fmt.Sprintf(" (%s: %s, %s CPU, %.1f MB)", bt.name, ms(best.wall), ms(best.cpu), best.rss)
+			}
+			g.met = met(my)
+		}
+		return g
 	}
-	if my, _ := r.stat(r.growthRow(100, true), isMycompose); true {
-		gs = append(gs, goal{name: "no-op `up -d`, 100 services", target: "≤ 40 ms wall, ≤ 30 MB RSS",
-			measured: fmt.Sprintf("%s wall, %s CPU, %.1f MB RSS", ms(my.wall), ms(my.cpu), my.rss),
-			met:      my.wall <= 0.040 && my.rss <= 30, known: my.ok})
-	}
+	gs = append(gs,
+		noop(r.scenarioByID("2"), "≤ 25 ms wall and ≤ 25 ms CPU", func(s stat) bool { return s.wall <= 0.025 && s.cpu <= 0.025 }),
+		noop(r.growthRow(100, true), "≤ 40 ms wall, ≤ 30 MB RSS", func(s stat) bool { return s.wall <= 0.040 && s.rss <= 30 }))
 	{
 		sc := r.scenarioByID("3")
 		my, _ := r.stat(sc, isMycompose)
