@@ -35,14 +35,19 @@ type sample struct {
 	rss       int64
 }
 
-// selectTools resolves -tools; empty means mycompose, every Docker Compose
-// release that scripts/compose-peers.sh installed (newest first), `docker
-// compose` when the docker CLI has the plugin, and the floor. docker-compose
-// v1 (Python) is measured only when named.
+// defaultPeers is how many Docker Compose releases run by default, the
+// newest: each one adds about 5 minutes to the benchmark.
+const defaultPeers = 2
+
+// selectTools resolves -tools; empty means mycompose, the defaultPeers
+// newest Docker Compose releases that scripts/compose-peers.sh installed,
+// `docker compose` when the docker CLI has the plugin, and the floor. Older
+// releases and docker-compose v1 (Python) are measured only when named.
 func selectTools(names []string, bin, root string) ([]*tool, error) {
 	avail := []*tool{{name: "mycompose", key: "mycompose", argv: []string{bin}, sep: "-"}}
 	avail[0].version = firstLine(output(bin, "version", "--short"))
-	avail = append(avail, peerTools(root)...)
+	peers := peerTools(root)
+	avail = append(avail, peers[:min(len(peers), defaultPeers)]...)
 	if v, err := exec.Command("docker", "compose", "version", "--short").Output(); err == nil {
 		avail = append(avail, &tool{name: "docker compose", key: "dcv2", argv: []string{"docker", "compose"}, sep: "-", version: strings.TrimSpace(string(v))})
 	}
@@ -54,6 +59,7 @@ func selectTools(names []string, bin, root string) ([]*tool, error) {
 	if len(names) == 0 {
 		return append(avail, floor), nil
 	}
+	avail = append(avail, peers[min(len(peers), defaultPeers):]...)
 	if v1 != nil {
 		avail = append(avail, v1)
 	}

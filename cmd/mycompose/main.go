@@ -18,8 +18,9 @@ func main() {
 // laxGC lets the heap grow to 5× the live data (GOGC=400) for the first
 // second: most commands end by then, and loading a project makes a few MB
 // of short-lived garbage that the default setting collects a dozen times
-// (a third of a no-op `up`'s CPU). A 64 MiB soft limit bounds the growth on
-// huge projects meanwhile. Commands that run on (logs -f, watch, attached
+// (a third of a no-op `up`'s CPU). A 24 MiB soft limit bounds the growth
+// on big projects meanwhile (the live heap of loading 600 services is 8 MB;
+// 100 services peak at 41 MB of RSS instead of 51, 37 with the defaults). Commands that run on (logs -f, watch, attached
 // up) go back to the defaults. An explicit GOGC or GOMEMLIMIT wins.
 func laxGC() {
 	_, gogc := os.LookupEnv("GOGC")
@@ -28,7 +29,7 @@ func laxGC() {
 		return
 	}
 	debug.SetGCPercent(400)
-	debug.SetMemoryLimit(64 << 20)
+	debug.SetMemoryLimit(24 << 20)
 	time.AfterFunc(time.Second, func() {
 		debug.SetGCPercent(100)
 		debug.SetMemoryLimit(math.MaxInt64)
