@@ -211,17 +211,12 @@ const subnetPool = "10.213.%d.0/%d"
 // pickSubnet returns a random free subnet of the pool for a project of n
 // containers: a /24, or a /22 past 200 containers.
 func pickSubnet(ctx context.Context, n int) (string, error) {
-	ids, err := exec.CommandContext(ctx, "docker", "network", "ls", "-q").Output()
+	out, err := subnetsInUse(ctx)
 	if err != nil {
-		return "", fmt.Errorf("docker network ls: %v", err)
-	}
-	args := append([]string{"network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"}, strings.Fields(string(ids))...)
-	out, err := exec.CommandContext(ctx, "docker", args...).Output()
-	if err != nil {
-		return "", fmt.Errorf("docker network inspect: %v", err)
+		return "", err
 	}
 	var used []*net.IPNet
-	for _, f := range strings.Fields(string(out)) {
+	for _, f := range strings.Fields(out) {
 		if _, n, err := net.ParseCIDR(f); err == nil {
 			used = append(used, n)
 		}
@@ -238,4 +233,22 @@ func pickSubnet(ctx context.Context, n int) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no free /%d left in 10.213.0.0/16 for the benchmark's networks", prefix)
+}
+
+// subnetsInUse lists the subnets of the engine's networks, retrying when a
+// network listed is removed (by another user of the engine) before it is
+// inspected.
+func subnetsInUse(ctx context.Context) (string, error) {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var ids, out []byte
+		if ids, err = exec.CommandContext(ctx, "docker", "network", "ls", "-q").Output(); err != nil {
+			return "", fmt.Errorf("docker network ls: %v", err)
+		}
+		args := append([]string{"network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"}, strings.Fields(string(ids))...)
+		if out, err = exec.CommandContext(ctx, "docker", args...).Output(); err == nil {
+			return string(out), nil
+		}
+	}
+	return "", fmt.Errorf("docker network inspect: %v", err)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -63,11 +62,7 @@ func (r *runner) doLogs(ctx context.Context) (sample, error) {
 		return sample{}, fmt.Errorf("setup: %w", err)
 	}
 	r.exists = true
-	t := r.tool
-	argv := append(append([]string{}, t.argv[1:]...), "-p", r.project, "-f", "compose.yaml", "logs", "-f")
-	cmd := exec.CommandContext(ctx, t.argv[0], argv...)
-	cmd.Dir = r.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd := r.command(ctx, "logs", "-f")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return sample{}, err
@@ -114,12 +109,7 @@ func (r *runner) doLogs(ctx context.Context) (sample, error) {
 	}
 	<-done
 	s := sample{wall: last.Sub(start)}
-	if ps := cmd.ProcessState; ps != nil {
-		s.cpu = ps.UserTime() + ps.SystemTime()
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			s.rss = ru.Maxrss
-		}
-	}
+	s.measure(cmd.ProcessState)
 	r.logs = res
 	if res.lost > 0 || res.bad > 0 || res.lines != want {
 		return s, fmt.Errorf("logs -f printed %d of %d lines in order: %d lost, %d cut, merged, repeated or out of order\n%s",

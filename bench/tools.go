@@ -139,6 +139,23 @@ func output(name string, args ...string) string {
 // exec runs the tool in the run's directory on its compose file, measures
 // the child process and keeps its output for failure reports.
 func (r *runner) exec(ctx context.Context, args ...string) (sample, error) {
+	cmd := r.command(ctx, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	s := sample{wall: time.Since(start)}
+	r.out = out.String()
+	s.measure(cmd.ProcessState)
+	if err != nil {
+		return s, fmt.Errorf("%s %s: %v\n%s", r.tool.name, strings.Join(args, " "), err, tail(out.String(), 12))
+	}
+	return s, nil
+}
+
+// command is the tool's command line for args, in the run's directory, on
+// its compose file and project, through the proxy when there is one.
+func (r *runner) command(ctx context.Context, args ...string) *exec.Cmd {
 	t := r.tool
 	argv := append(append(append([]string{}, t.argv[1:]...), "-p", r.project, "-f", "compose.yaml"), args...)
 	cmd := exec.CommandContext(ctx, t.argv[0], argv...)
@@ -147,22 +164,18 @@ func (r *runner) exec(ctx context.Context, args ...string) (sample, error) {
 	if r.proxy != nil {
 		cmd.Env = append(os.Environ(), "DOCKER_HOST="+r.proxy.dockerHost())
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err := cmd.Run()
-	s := sample{wall: time.Since(start)}
-	r.out = out.String()
-	if ps := cmd.ProcessState; ps != nil {
-		s.cpu = ps.UserTime() + ps.SystemTime()
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			s.rss = ru.Maxrss
-		}
+	return cmd
+}
+
+// measure sets the CPU time and peak RSS of the exited process.
+func (s *sample) measure(ps *os.ProcessState) {
+	if ps == nil {
+		return
 	}
-	if err != nil {
-		return s, fmt.Errorf("%s %s: %v\n%s", t.name, strings.Join(args, " "), err, tail(out.String(), 12))
+	s.cpu = ps.UserTime() + ps.SystemTime()
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		s.rss = ru.Maxrss
 	}
-	return s, nil
 }
 
 // tail returns the last n lines of s.
