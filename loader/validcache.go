@@ -30,11 +30,12 @@ import (
 //
 // An entry is the digest of everything the validated model is made of: the
 // schema and the versions of the libraries that apply it, the working
-// directory, each compose file's path and bytes, the interpolation
-// variables the files reference, as the process environment and env files
-// set them, and the load switches. Files that pull in other files (include, extends), that come
-// from stdin, or that carry the obsolete `version` key (whose warning only
-// validation prints) are never cached: the digest would not cover them.
+// directory, each compose file's path and bytes, the values of the
+// variables the files reference (as the process environment and the env
+// files set them) and the load switches. Files that pull in other files
+// (include, extends), that come from stdin, or that carry the obsolete
+// `version` key (whose warning only validation prints) are never cached:
+// the digest would not cover them.
 //
 // The cache is one small file, validcacheName, of at most validcacheMax
 // digests, the newest last; it is rewritten by rename, so concurrent loads
