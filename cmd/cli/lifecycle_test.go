@@ -90,6 +90,48 @@ func TestLogPrinterAlignsAndKeepsLinesWhole(t *testing.T) {
 	}
 }
 
+// countingWriter counts the writes it gets.
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(b)
+}
+
+// TestLogPrinterOneWritePerChunk checks that the whole lines of a chunk go
+// out in one write, and that lines of concurrent streams stay whole.
+func TestLogPrinterOneWritePerChunk(t *testing.T) {
+	var out countingWriter
+	p := newLogPrinter(&out, &out, false, true)
+	a, _ := p.writers("a-1", "a")
+	a.Write([]byte("x\ny\nz\npart"))
+	if out.writes != 1 || out.String() != "a-1  | x\na-1  | y\na-1  | z\n" {
+		t.Errorf("%d writes of %q, want one of three lines", out.writes, out.String())
+	}
+	out.Reset()
+	line := strings.Repeat("b", 100) + "\n"
+	var wg sync.WaitGroup
+	for _, name := range []string{"b-1", "b-2", "b-3"} {
+		w, _ := p.writers(name, "b")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				w.Write([]byte(line + line + line))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if !strings.HasSuffix(l, " | "+strings.TrimSuffix(line, "\n")) {
+			t.Fatalf("line cut or merged: %q", l)
+		}
+	}
+}
+
 func TestLogPrinterColourIsStablePerService(t *testing.T) {
 	var out bytes.Buffer
 	p := newLogPrinter(&out, &out, true, true)

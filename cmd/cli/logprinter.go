@@ -50,21 +50,17 @@ func colorOf(service string) string {
 	return logColors[h.Sum32()%uint32(len(logColors))]
 }
 
-func (p *logPrinter) line(w io.Writer, name, service string, text []byte) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var b bytes.Buffer
-	if p.prefix {
-		label := fmt.Sprintf("%-*s |", p.width, name)
-		if p.color {
-			label = "\x1b[" + colorOf(service) + "m" + label + "\x1b[0m"
-		}
-		b.WriteString(label)
-		b.WriteByte(' ')
+// label is a container's line prefix ("name  | ", coloured when asked),
+// "" without prefixes; p.mu is held.
+func (p *logPrinter) label(name, service string) string {
+	if !p.prefix {
+		return ""
 	}
-	b.Write(text)
-	b.WriteByte('\n')
-	w.Write(b.Bytes())
+	label := fmt.Sprintf("%-*s |", p.width, name)
+	if p.color {
+		label = "\x1b[" + colorOf(service) + "m" + label + "\x1b[0m"
+	}
+	return label + " "
 }
 
 // status prints a message about a container, such as its exit.
@@ -86,16 +82,24 @@ func (p *logPrinter) writers(name, service string) (*lineWriter, *lineWriter) {
 		&lineWriter{p: p, w: p.stderr, name: name, service: service}
 }
 
-// lineWriter cuts a byte stream into lines for the printer.
+// lineWriter cuts a byte stream into lines for the printer. The whole
+// lines of one Write go out in one write of the output, under the
+// printer's lock, so that they stay whole and a busy stream costs one
+// system call per chunk the engine sends rather than one per line.
 type lineWriter struct {
 	p             *logPrinter
 	w             io.Writer
 	name, service string
-	buf           []byte
+	buf           []byte // the start of an unterminated line
+	out           []byte // the lines of the current Write, prefixed
 }
 
 func (l *lineWriter) Write(b []byte) (int, error) {
 	n := len(b)
+	l.p.mu.Lock()
+	defer l.p.mu.Unlock()
+	label := l.p.label(l.name, l.service)
+	l.out = l.out[:0]
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		chunk := b
@@ -104,29 +108,48 @@ func (l *lineWriter) Write(b []byte) (int, error) {
 		}
 		if room := maxLogLine - len(l.buf); len(chunk) > room || (len(chunk) == room && i < 0) {
 			l.buf = append(l.buf, chunk[:room]...)
-			l.flush()
+			l.flush(label)
 			b = b[room:]
 			continue
 		}
-		l.buf = append(l.buf, chunk...)
 		if i < 0 {
+			l.buf = append(l.buf, chunk...)
 			break
 		}
-		l.flush()
+		if len(l.buf) == 0 {
+			l.appendLine(label, chunk) // the common case: no copy into buf
+		} else {
+			l.buf = append(l.buf, chunk...)
+			l.flush(label)
+		}
 		b = b[i+1:]
+	}
+	if len(l.out) > 0 {
+		l.w.Write(l.out)
 	}
 	return n, nil
 }
 
-func (l *lineWriter) flush() {
-	l.p.line(l.w, l.name, l.service, bytes.TrimSuffix(l.buf, []byte("\r")))
+// flush moves the buffered line to out.
+func (l *lineWriter) flush(label string) {
+	l.appendLine(label, l.buf)
 	l.buf = l.buf[:0]
+}
+
+func (l *lineWriter) appendLine(label string, line []byte) {
+	l.out = append(l.out, label...)
+	l.out = append(l.out, bytes.TrimSuffix(line, []byte("\r"))...)
+	l.out = append(l.out, '\n')
 }
 
 // Close prints what is left of an unterminated last line.
 func (l *lineWriter) Close() error {
+	l.p.mu.Lock()
+	defer l.p.mu.Unlock()
 	if len(l.buf) > 0 {
-		l.flush()
+		l.out = l.out[:0]
+		l.flush(l.p.label(l.name, l.service))
+		l.w.Write(l.out)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func (e *Engine) ContainerLogs(ctx context.Context, id string, opts convergence.
 	if info.Config != nil && info.Config.Tty {
 		_, err = io.Copy(stdout, rc)
 	} else {
-		_, err = stdcopy.StdCopy(stdout, stderr, rc)
+		err = demux(stdout, stderr, rc)
 	}
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
