@@ -12,6 +12,15 @@ import (
 	"github.com/mycompose/mycompose/convergence/dockerengine"
 )
 
+// TestMain serves measure mode: the benchmark runs each tool under its own
+// binary, which in a test is this one.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == measureFlag && os.Args[2] == "--" {
+		measureMain(os.Args[3:])
+	}
+	os.Exit(m.Run())
+}
+
 // TestSmoke runs a quick benchmark (small sizes, one repetition, mycompose
 // and the floor) of the scenarios the goals use, against the local engine,
 // and checks that every scenario produced a number, that every correctness
@@ -58,8 +67,10 @@ func TestSmoke(t *testing.T) {
 			if s.wall <= 0 || s.wall > 2*time.Minute || s.cpu < 0 {
 				t.Errorf("scenario %s, %s: implausible sample %+v", sc.id, tl.name, s)
 			}
-			if !tl.isFloor() && (s.cpu <= 0 || s.rss <= 0) {
-				t.Errorf("scenario %s, %s: no client CPU time or memory measured: %+v", sc.id, tl.name, s)
+			// The tool's own peak RSS, not the benchmark's it was forked
+			// from (see measure.go): mycompose is well under 100 MB.
+			if !tl.isFloor() && (s.cpu <= 0 || s.rss <= 1024 || s.rss > 100<<10) {
+				t.Errorf("scenario %s, %s: implausible client CPU time or memory: %+v", sc.id, tl.name, s)
 			}
 		}
 	}

@@ -62,7 +62,10 @@ func (r *runner) doLogs(ctx context.Context) (sample, error) {
 		return sample{}, fmt.Errorf("setup: %w", err)
 	}
 	r.exists = true
-	cmd := r.command(ctx, "logs", "-f")
+	cmd, m, err := r.command(ctx, "logs", "-f")
+	if err != nil {
+		return sample{}, err
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return sample{}, err
@@ -71,6 +74,9 @@ func (r *runner) doLogs(ctx context.Context) (sample, error) {
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		return sample{}, err
+	}
+	for _, f := range cmd.ExtraFiles {
+		f.Close()
 	}
 	time.Sleep(500 * time.Millisecond) // the tool attaches to the replicas
 	start := time.Now()
@@ -108,8 +114,8 @@ func (r *runner) doLogs(ctx context.Context) (sample, error) {
 		}
 	}
 	<-done
-	s := sample{wall: last.Sub(start)}
-	s.measure(cmd.ProcessState)
+	s, _ := m.sample()
+	s.wall = last.Sub(start)
 	r.logs = res
 	if res.lost > 0 || res.bad > 0 || res.lines != want {
 		return s, fmt.Errorf("logs -f printed %d of %d lines in order: %d lost, %d cut, merged, repeated or out of order\n%s",

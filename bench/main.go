@@ -50,6 +50,9 @@ type config struct {
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == measureFlag && os.Args[2] == "--" {
+		measureMain(os.Args[3:])
+	}
 	var cfg config
 	var scen, tools string
 	flag.StringVar(&cfg.out, "out", "bench/RESULTS.md", "Markdown results file; growth.png is written next to it")

@@ -139,43 +139,56 @@ func output(name string, args ...string) string {
 // exec runs the tool in the run's directory on its compose file, measures
 // the child process and keeps its output for failure reports.
 func (r *runner) exec(ctx context.Context, args ...string) (sample, error) {
-	cmd := r.command(ctx, args...)
+	cmd, m, err := r.command(ctx, args...)
+	if err != nil {
+		return sample{}, err
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err := cmd.Run()
+	err = r.run(cmd)
 	s := sample{wall: time.Since(start)}
 	r.out = out.String()
-	s.measure(cmd.ProcessState)
+	if ms, ok := m.sample(); ok {
+		s = ms // the tool's own, without the measuring process
+	}
 	if err != nil {
 		return s, fmt.Errorf("%s %s: %v\n%s", r.tool.name, strings.Join(args, " "), err, tail(out.String(), 12))
 	}
 	return s, nil
 }
 
+// run starts cmd, closes the report's write end in this process, and
+// waits.
+func (r *runner) run(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	for _, f := range cmd.ExtraFiles {
+		f.Close()
+	}
+	return cmd.Wait()
+}
+
 // command is the tool's command line for args, in the run's directory, on
-// its compose file and project, through the proxy when there is one.
-func (r *runner) command(ctx context.Context, args ...string) *exec.Cmd {
+// its compose file and project, through the proxy when there is one, run
+// under measure mode.
+func (r *runner) command(ctx context.Context, args ...string) (*exec.Cmd, *measured, error) {
 	t := r.tool
 	argv := append(append(append([]string{}, t.argv[1:]...), "-p", r.project, "-f", "compose.yaml"), args...)
 	cmd := exec.CommandContext(ctx, t.argv[0], argv...)
 	cmd.Dir = r.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The measuring process leads the group: a cancel kills the tool too.
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if r.proxy != nil {
 		cmd.Env = append(os.Environ(), "DOCKER_HOST="+r.proxy.dockerHost())
 	}
-	return cmd
-}
-
-// measure sets the CPU time and peak RSS of the exited process.
-func (s *sample) measure(ps *os.ProcessState) {
-	if ps == nil {
-		return
+	if cmd.Err != nil {
+		return nil, nil, cmd.Err
 	}
-	s.cpu = ps.UserTime() + ps.SystemTime()
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		s.rss = ru.Maxrss
-	}
+	m, err := wrap(cmd)
+	return cmd, m, err
 }
 
 // tail returns the last n lines of s.
