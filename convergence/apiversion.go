@@ -1,6 +1,7 @@
 package convergence
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -111,6 +112,20 @@ func apiRefusal(service string, r project.APIRequirement, ev EngineVersion) stri
 		msg = r.Where + ": " + msg
 	}
 	return msg
+}
+
+// WithRelease fills in the engine's release, which a no-op never needs
+// and so is asked for only when a refusal names it.
+func WithRelease(ctx context.Context, eng Engine, ev EngineVersion) (EngineVersion, error) {
+	if ev.Version != "" {
+		return ev, nil
+	}
+	v, err := eng.EngineRelease(ctx)
+	if err != nil {
+		return ev, err
+	}
+	ev.Version = v
+	return ev, nil
 }
 
 // ErrNoJobsAPI is wrapped by the refusal of a job: the Docker Engine's jobs

@@ -240,16 +240,17 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 	}
 	if err := CheckAPI(p, scope, ev); err != nil {
 		// The refusal names the engine's release, which is asked for only now.
-		if ev.Version == "" {
-			if ev.Version, err = pl.Engine.EngineRelease(ctx); err != nil {
-				return nil, err
-			}
+		if ev, err = WithRelease(ctx, pl.Engine, ev); err != nil {
+			return nil, err
 		}
 		return nil, CheckAPI(p, scope, ev)
 	}
 	if req.Op == OpUp && req.Up.Services == nil {
 		if err := CheckJobs(p, "", ev); err != nil {
-			return nil, err
+			if ev, err = WithRelease(ctx, pl.Engine, ev); err != nil {
+				return nil, err
+			}
+			return nil, CheckJobs(p, "", ev)
 		}
 	}
 	// Provider services first: what they set is part of their dependents'

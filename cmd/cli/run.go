@@ -96,6 +96,9 @@ func runRun(ctx context.Context, deps *Deps, g *globalOptions, o *runOptions, ar
 		if err != nil {
 			return err
 		}
+		if ev, err = convergence.WithRelease(ctx, eng, ev); err != nil {
+			return err
+		}
 		return convergence.CheckJobs(p, args[0], ev)
 	}
 	if !ok {
