@@ -149,3 +149,5 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
+
+replace github.com/compose-spec/compose-go/v2 => ./third_party/compose-go
