@@ -47,6 +47,9 @@ type Engine struct {
 	// live tracks the client's connections and whether the engine went
 	// away since it first answered (liveness.go).
 	live *liveness
+
+	// lag holds the stops the container list may not show yet (stoplag.go).
+	lag stopLag
 }
 
 var _ convergence.Engine = (*Engine)(nil)
@@ -137,6 +140,10 @@ func (e *Engine) serverVersion(ctx context.Context) (convergence.EngineVersion, 
 
 // Close releases the client's idle connections.
 func (e *Engine) Close() error {
+	// The next command lists what this one stopped.
+	ctx, cancel := context.WithTimeout(context.Background(), listLag)
+	e.settleStops(ctx)
+	cancel()
 	e.live.stopHeartbeat()
 	e.bkMu.Lock()
 	if e.bk != nil {

@@ -18,6 +18,7 @@ var _ convergence.Runtime = (*Engine)(nil)
 // ListAllContainers lists the containers of every compose project in one
 // call filtered on the project label key.
 func (e *Engine) ListAllContainers(ctx context.Context, all bool) ([]convergence.Container, error) {
+	e.settleStops(ctx)
 	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: all,
 		Filters: filters.NewArgs(filters.Arg("label", project.LabelProject))})
 	if err != nil {

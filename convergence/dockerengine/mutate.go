@@ -152,33 +152,8 @@ func (e *Engine) StopContainer(ctx context.Context, id string, timeout *time.Dur
 	if err := e.fail(e.cli.ContainerStop(ctx, id, opts), fmt.Sprintf("stop container %q", id), callOther); err != nil {
 		return err
 	}
-	e.awaitListedStopped(ctx, id)
+	e.lag.add(id)
 	return nil
-}
-
-// listLag bounds how long StopContainer waits for the container list to
-// agree that the container stopped.
-const listLag = 2 * time.Second
-
-// awaitListedStopped waits, at most listLag, until the engine's container
-// list no longer shows container id running. Newer engines answer lists
-// from a view they update just after ContainerStop has returned: Docker
-// 26.1 listed a just-stopped container as running 4 times in 15, Docker
-// 20.10 never. Without this, `ps`, `ls` or the observe of a following `up`
-// could see a stopped container running (and `up` would not start it).
-func (e *Engine) awaitListedStopped(ctx context.Context, id string) {
-	deadline := time.Now().Add(listLag)
-	for {
-		list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("id", id))})
-		if err != nil || len(list) != 1 || list[0].State != "running" || time.Now().After(deadline) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
 }
 
 // RemoveContainer force-removes a container, optionally with its anonymous volumes.
@@ -187,6 +162,7 @@ func (e *Engine) RemoveContainer(ctx context.Context, id string, removeVolumes b
 	err := e.fail(e.cli.ContainerRemove(ctx, id, opts), fmt.Sprintf("remove container %q", id), callOther)
 	if err == nil || errors.Is(err, convergence.ErrNotFound) {
 		e.removed(id)
+		e.lag.drop(id)
 	}
 	return err
 }

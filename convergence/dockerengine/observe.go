@@ -28,6 +28,7 @@ func projectFilter(projectName string) filters.Args {
 
 // ListContainers returns the project's containers, all states, in one call.
 func (e *Engine) ListContainers(ctx context.Context, projectName string) ([]convergence.Container, error) {
+	e.settleStops(ctx)
 	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(projectName)})
 	if err != nil {
 		return nil, e.fail(err, fmt.Sprintf("list containers of project %q", projectName), callOther)
