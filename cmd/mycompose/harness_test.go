@@ -6,14 +6,12 @@ package main
 // own engine adapter), cleaning up even when a test fails.
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mycompose/mycompose/internal/dockercli"
+	"github.com/mycompose/mycompose/internal/e2etest"
 )
 
 var binary string
@@ -30,33 +29,17 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: the Docker engine does not answer (%v): %s\nstart dockerd (.ci/run starts one)\n", err, out)
-		return 1
-	}
-	if err := exec.Command("docker", "image", "inspect", testImage).Run(); err != nil {
-		cmd := exec.Command("../../scripts/test-images.sh")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: building test images: %v\n", err)
-			return 1
-		}
-	}
-	dir, err := os.MkdirTemp("", "mycompose-e2e-bin")
+	bin, remove, err := e2etest.Setup("../..")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "mycompose")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build: %v\n%s", err, out)
-		return 1
-	}
+	defer remove()
+	binary = bin
 	return m.Run()
 }
 
-const testImage = "mycompose-test/busybox:latest"
+const testImage = e2etest.TestImage
 
 // harness is one test's project: a fixture copied into a temp dir, a unique
 // project name, and cleanup of everything labelled with it.
@@ -104,16 +87,7 @@ func copyTree(src, dst string) error {
 
 // cleanup removes every container, network and volume of the project.
 func (h *harness) cleanup() {
-	label := "label=com.docker.compose.project=" + h.project
-	if ids := dockerLines(h.t, "ps", "-aq", "--filter", label); len(ids) > 0 {
-		exec.Command("docker", append([]string{"rm", "-fv"}, ids...)...).Run()
-	}
-	if ids := dockerLines(h.t, "network", "ls", "-q", "--filter", label); len(ids) > 0 {
-		exec.Command("docker", append([]string{"network", "rm"}, ids...)...).Run()
-	}
-	if ids := dockerLines(h.t, "volume", "ls", "-q", "--filter", label); len(ids) > 0 {
-		exec.Command("docker", append([]string{"volume", "rm", "-f"}, ids...)...).Run()
-	}
+	e2etest.RemoveProject(h.project)
 	// Secrets and configs the removed containers had (see convergence/hostfiles).
 	os.RemoveAll(filepath.Join(secretsBase(), h.project))
 }
@@ -145,28 +119,15 @@ func (h *harness) run(args ...string) result {
 // runIn runs mycompose in dir with exactly the given arguments.
 func (h *harness) runIn(dir string, args ...string) result {
 	h.t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), h.env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		h.t.Fatalf("run mycompose %v: %v", args, err)
-	}
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	r := e2etest.Run(h.t, binary, dir, h.env, args...)
+	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
 }
 
 // ok runs mycompose and fails the test unless it exits 0.
 func (h *harness) ok(args ...string) result {
 	h.t.Helper()
 	r := h.run(args...)
-	if r.code != 0 {
-		h.t.Fatalf("mycompose %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	}
+	e2etest.MustSucceed(h.t, args, r.raw())
 	return r
 }
 
@@ -175,16 +136,15 @@ func (h *harness) ok(args ...string) result {
 func (h *harness) fails(want string, args ...string) result {
 	h.t.Helper()
 	r := h.run(args...)
-	if r.code == 0 {
-		h.t.Fatalf("mycompose %s: exit 0, want failure\nstderr:\n%s", strings.Join(args, " "), r.stderr)
-	}
+	e2etest.MustFail(h.t, args, r.raw())
 	if !strings.Contains(r.stderr, want) {
 		h.t.Fatalf("mycompose %s: stderr does not contain %q:\n%s", strings.Join(args, " "), want, r.stderr)
 	}
-	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
-		h.t.Fatalf("mycompose %s printed a stack trace:\n%s", strings.Join(args, " "), r.stderr)
-	}
 	return r
+}
+
+func (r result) raw() e2etest.Result {
+	return e2etest.Result{Code: r.code, Stdout: r.stdout, Stderr: r.stderr}
 }
 
 // engineContainer is what the tests read back from `docker inspect`.

@@ -7,7 +7,6 @@
 package parity
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -19,39 +18,23 @@ import (
 	"testing"
 
 	"github.com/mycompose/mycompose/internal/dockercli"
+	"github.com/mycompose/mycompose/internal/e2etest"
 )
 
 var binary string
 
-const testImage = "mycompose-test/busybox:latest"
+const testImage = e2etest.TestImage
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: the Docker engine does not answer (%v): %s\nstart dockerd (.ci/run starts one)\n", err, out)
-		return 1
-	}
-	if err := exec.Command("docker", "image", "inspect", testImage).Run(); err != nil {
-		cmd := exec.Command("../../scripts/test-images.sh")
-		cmd.Dir = "."
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: building test images: %v\n", err)
-			return 1
-		}
-	}
-	dir, err := os.MkdirTemp("", "mycompose-parity-bin")
+	bin, remove, err := e2etest.Setup("../..")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "mycompose")
-	if out, err := exec.Command("go", "build", "-o", binary, "../../cmd/mycompose").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build: %v\n%s", err, out)
-		return 1
-	}
+	defer remove()
+	binary = bin
 	return m.Run()
 }
 
@@ -86,18 +69,7 @@ func (h *harness) write(name, content string) {
 	}
 }
 
-func (h *harness) cleanup() {
-	label := "label=com.docker.compose.project=" + h.project
-	if ids := dockerLines(h.t, "ps", "-aq", "--filter", label); len(ids) > 0 {
-		exec.Command("docker", append([]string{"rm", "-fv"}, ids...)...).Run()
-	}
-	if ids := dockerLines(h.t, "network", "ls", "-q", "--filter", label); len(ids) > 0 {
-		exec.Command("docker", append([]string{"network", "rm"}, ids...)...).Run()
-	}
-	if ids := dockerLines(h.t, "volume", "ls", "-q", "--filter", label); len(ids) > 0 {
-		exec.Command("docker", append([]string{"volume", "rm", "-f"}, ids...)...).Run()
-	}
-}
+func (h *harness) cleanup() { e2etest.RemoveProject(h.project) }
 
 type result struct {
 	code           int
@@ -106,39 +78,21 @@ type result struct {
 
 func (h *harness) run(args ...string) result {
 	h.t.Helper()
-	cmd := exec.Command(binary, append([]string{"-p", h.project}, args...)...)
-	cmd.Dir = h.dir
-	cmd.Env = append(os.Environ(), h.env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		h.t.Fatalf("run mycompose %v: %v", args, err)
-	}
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	r := e2etest.Run(h.t, binary, h.dir, h.env, append([]string{"-p", h.project}, args...)...)
+	return result{code: r.Code, stdout: r.Stdout, stderr: r.Stderr}
 }
 
 func (h *harness) ok(args ...string) result {
 	h.t.Helper()
 	r := h.run(args...)
-	if r.code != 0 {
-		h.t.Fatalf("mycompose %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	}
+	e2etest.MustSucceed(h.t, args, e2etest.Result{Code: r.code, Stdout: r.stdout, Stderr: r.stderr})
 	return r
 }
 
 func (h *harness) fails(args ...string) result {
 	h.t.Helper()
 	r := h.run(args...)
-	if r.code == 0 {
-		h.t.Fatalf("mycompose %s: exit 0, want failure\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.stdout, r.stderr)
-	}
-	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
-		h.t.Fatalf("mycompose %s printed a stack trace:\n%s", strings.Join(args, " "), r.stderr)
-	}
+	e2etest.MustFail(h.t, args, e2etest.Result{Code: r.code, Stdout: r.stdout, Stderr: r.stderr})
 	return r
 }
 
