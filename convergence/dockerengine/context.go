@@ -3,6 +3,7 @@ package dockerengine
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/connhelper"
 	dcontext "github.com/docker/cli/cli/context"
 	"github.com/docker/cli/cli/context/docker"
 	"github.com/docker/cli/cli/context/store"
@@ -133,7 +135,7 @@ func Open(sel Selection) (*Engine, error) {
 	opts, err := ep.ClientOpts()
 	if err == nil {
 		var cli *client.Client
-		live := &liveness{}
+		live := &liveness{helper: helperScheme(r.Host)}
 		if cli, err = client.NewClientWithOpts(append(opts, live.trackConns)...); err == nil {
 			e := &Engine{cli: cli, endpoint: r.Host, source: r.Why(), live: live}
 			if strings.HasPrefix(r.Host, "unix://") && procenv.Get(sel.Environ, EnvSecretsDelivery) != "copy" {
@@ -261,3 +263,16 @@ func fileExists(path string) bool {
 // EnvSecretsDelivery set to "copy" makes secrets and configs be copied into
 // containers even on a unix socket (one forwarded from another machine).
 const EnvSecretsDelivery = "MYCOMPOSE_SECRETS_DELIVERY"
+
+// helperScheme is the scheme of host when its connections go through a
+// connection helper (ssh), "" otherwise.
+func helperScheme(host string) string {
+	if h, err := connhelper.GetConnectionHelper(host); err != nil || h == nil {
+		return ""
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme
+}

@@ -49,6 +49,10 @@ const (
 // answered once and went away since.
 type liveness struct {
 	answered atomic.Bool
+	// helper names the connection helper every connection goes through
+	// ("ssh" for ssh://: an ssh client running `docker system dial-stdio`
+	// on the remote host), "" for direct connections.
+	helper string
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -132,6 +136,49 @@ type trackedConn struct {
 	net.Conn
 	l    *liveness
 	once sync.Once
+}
+
+// Read and Write mark a connection helper's failures (see helperError).
+func (c *trackedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	return n, c.l.helperErr(err)
+}
+
+func (c *trackedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	return n, c.l.helperErr(err)
+}
+
+// helperError is the failure of a connection through a connection helper
+// (ssh://): the helper's process exited or its pipes broke. docker/cli's
+// command connection reports an exit as a plain error naming the command
+// line, its exit status and its stderr, with advice for a first
+// connection ("make sure the URL is valid, and Docker 18.09 or later is
+// installed"): right when the helper cannot connect at all, so Error keeps
+// it, but not once the engine answered, where it is a dropped connection
+// (see connectionLost) and the message says so in one line (rootCause).
+type helperError struct {
+	helper string
+	err    error
+}
+
+func (e *helperError) Error() string { return e.err.Error() }
+func (e *helperError) Unwrap() error { return e.err }
+
+// helperEnded is a helperError's cause in one line, for messages.
+type helperEnded struct{ h *helperError }
+
+func (e *helperEnded) Error() string { return "the " + e.h.helper + " connection ended" }
+func (e *helperEnded) Unwrap() error { return e.h.err }
+
+// helperErr marks err as a helperError when the connection goes through a
+// helper. The end of the stream (io.EOF, the helper exiting cleanly) is
+// left as it is: readers compare it by identity.
+func (l *liveness) helperErr(err error) error {
+	if err == nil || err == io.EOF || l.helper == "" {
+		return err
+	}
+	return &helperError{helper: l.helper, err: err}
 }
 
 // CloseWrite half-closes the connection when the underlying one can: a
@@ -352,6 +399,10 @@ func connectionLost(err error) bool {
 	if client.IsErrConnectionFailed(err) {
 		return true
 	}
+	var h *helperError
+	if errors.As(err, &h) {
+		return true
+	}
 	for _, target := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.ECONNRESET,
 		syscall.ECONNREFUSED, syscall.EPIPE, syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ETIMEDOUT, os.ErrDeadlineExceeded} {
 		if errors.Is(err, target) {
@@ -363,9 +414,13 @@ func connectionLost(err error) bool {
 }
 
 // rootCause is the innermost error of err's first chain, which names what
-// the connection saw ("connection refused", "EOF") without the URL.
+// the connection saw ("connection refused", "EOF") without the URL; for a
+// connection helper's failure, that its connection ended.
 func rootCause(err error) error {
 	for {
+		if h, ok := err.(*helperError); ok {
+			return &helperEnded{h}
+		}
 		var next error
 		switch u := err.(type) {
 		case interface{ Unwrap() []error }:

@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/docker/cli/cli/connhelper"
+	"github.com/docker/docker/client"
+
 	"github.com/mycompose/mycompose/convergence"
 )
 
@@ -86,5 +89,104 @@ func TestCutEndsStreams(t *testing.T) {
 	<-l.doneChan()
 	if _, err := (&http.Client{Transport: tr}).Get(srv.URL); !errors.Is(err, errNoHeartbeat) {
 		t.Errorf("dial after the cut: %v, want the cut's cause", err)
+	}
+}
+
+// fakeSSH is a connection helper's script (sh) standing for `ssh HOST
+// docker system dial-stdio`: it answers pings, then, on the first other
+// request, fails as ssh does when the remote closes the connection: a
+// line on stderr, exit 255, no answer.
+func fakeSSH(stderr string) string {
+	return fmt.Sprintf(`cr=$(printf '\r')
+while IFS= read -r request; do
+  while IFS= read -r line; do case "$line" in "$cr"|"") break;; esac; done
+  case "$request" in *" /_ping "*|*"/_ping "*) ;; *) break;; esac
+  printf 'HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 0\r\n\r\n'
+done
+echo %q >&2
+exit 255`, stderr)
+}
+
+// fakeSSHEngine is an engine whose connections run script, as ssh://
+// endpoints' do, through docker/cli's command connection.
+func fakeSSHEngine(t *testing.T, script string) *Engine {
+	t.Helper()
+	helper, err := connhelper.GetCommandConnectionHelper("sh", "-c", script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := &liveness{helper: "ssh"}
+	cli, err := client.NewClientWithOpts(
+		client.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: helper.Dialer}}),
+		client.WithHost(helper.Host), client.WithDialContext(helper.Dialer), live.trackConns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return &Engine{cli: cli, endpoint: "ssh://root@10.0.0.2", live: live}
+}
+
+// TestSSHConnectionEnds: over ssh:// a dropped connection is the ssh
+// client exiting (the remote closed the connection: a session killed, the
+// server restarting), which docker/cli reports as a long error naming the
+// command line and advising to check the URL. Once the engine answered,
+// that is the engine gone, in one line; before, the report stays whole,
+// as it says why ssh could not connect.
+func TestSSHConnectionEnds(t *testing.T) {
+	ctx := context.Background()
+	e := fakeSSHEngine(t, fakeSSH("Connection to 10.0.0.2 closed by remote host."))
+	if err := e.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.cli.ServerVersion(ctx)
+	if err == nil {
+		t.Fatal("the second call succeeded; want the helper's exit")
+	}
+	gone := e.Lost(`list containers of project "p"`, err)
+	if !errors.Is(gone, convergence.ErrEngineGone) {
+		t.Fatalf("Lost(%v) = %v, want ErrEngineGone", err, gone)
+	}
+	const want = `list containers of project "p": the engine at ssh://root@10.0.0.2 went away (the ssh connection ended)`
+	if gone.Error() != want {
+		t.Errorf("message:\n%s\nwant\n%s", gone.Error(), want)
+	}
+
+	// A stream (logs -f, attach, events) breaks the same way, with the
+	// helper's error as it is, not wrapped by the client.
+	conn, err := e.cli.Dialer()(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /containers/x/logs?follow=1 HTTP/1.1\r\nHost: docker\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(conn)
+	if gone := e.Lost("", err); gone == nil || gone.Error() != "the engine at ssh://root@10.0.0.2 went away (the ssh connection ended)" {
+		t.Errorf("stream: Lost(%v) = %v", err, gone)
+	}
+
+	// Before the engine answered, the helper failing is no engine gone.
+	first := fakeSSHEngine(t, "echo 'root@10.0.0.2: Permission denied (publickey).' >&2; exit 255")
+	if err := first.Ping(ctx); err == nil || errors.Is(err, convergence.ErrEngineGone) {
+		t.Errorf("first connection failing: %v, want an error, not the engine gone", err)
+	}
+}
+
+// TestSSHEndpointHelper: an ssh:// endpoint's connections are marked as
+// a helper's, and it gets the heartbeat of remote engines.
+func TestSSHEndpointHelper(t *testing.T) {
+	for host, helper := range map[string]string{"ssh://root@10.0.0.2": "ssh", "tcp://10.0.0.2:2375": "", "unix:///var/run/docker.sock": ""} {
+		e, err := Open(Selection{Host: host, Environ: []string{"HOME=" + t.TempDir()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.live.helper != helper {
+			t.Errorf("%s: helper %q, want %q", host, e.live.helper, helper)
+		}
+		want := !strings.HasPrefix(host, "unix:")
+		if remote := !isLocalEndpoint(e.Endpoint()); remote != want {
+			t.Errorf("%s: pinged as a remote engine %v, want %v", host, remote, want)
+		}
 	}
 }
