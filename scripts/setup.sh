@@ -5,13 +5,14 @@
 #   scripts/setup.sh images       busybox-static, then the offline test images
 #                                 mycompose-test/busybox:latest and :alt
 #   scripts/setup.sh swarm-node   debootstrap, then the Swarm lab's node image
-#                                 (scripts/swarm-lab.sh image, a few minutes, once)
+#                                 (scripts/swarm-lab.sh image, a few minutes, once
+#                                 per image version); the ssh client
 #
 # Packages come from apt, quietly, when this runs as root on Debian; anywhere
 # else a missing one is a one-line error naming the command to run. Images
 # live in the engine, so they are built once per machine, not per clone: the
 # test images are rebuilt through the engine's build cache (a no-op when
-# nothing changed), the node image only when missing.
+# nothing changed), the node image only when missing or of an older version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,13 +56,18 @@ images() {
 }
 
 swarm_node() {
-  if docker image inspect "${SWARM_NODE_IMAGE:-mycompose-test/swarm-node}" >/dev/null 2>&1; then return 0; fi
+  # e2e/faults reaches a node over ssh:// too: docker's ssh dialer runs the
+  # machine's ssh client.
+  need ssh openssh-client
+  # Current means built by this checkout's version of the image (a label):
+  # an older one, cached on the machine, is rebuilt.
+  if ./scripts/swarm-lab.sh image-current; then return 0; fi
   if [ "$(id -u)" != 0 ]; then
-    say "the Swarm lab's node image is missing and debootstrap needs root: run \`sudo scripts/swarm-lab.sh image\`, then retry"
+    say "the Swarm lab's node image is missing or older than this checkout's and debootstrap needs root: run \`sudo scripts/swarm-lab.sh image\`, then retry"
     exit 1
   fi
   need debootstrap debootstrap
-  say "building the Swarm lab's node image (debootstrap: a few minutes, once per machine)"
+  say "building the Swarm lab's node image (debootstrap: a few minutes, once per machine and image version)"
   ./scripts/swarm-lab.sh image
 }
 

@@ -2,7 +2,9 @@
 # A 3-node Docker Swarm lab on one machine: each node is a container running
 # its own dockerd (Debian's docker.io) on a user-defined bridge network.
 #
-#   scripts/swarm-lab.sh image          build the node image (cached)
+#   scripts/swarm-lab.sh image          build the node image (cached; rebuilt when older
+#                                       than NODE_VERSION below)
+#   scripts/swarm-lab.sh image-current  exit 0 when the node image is built and current
 #   scripts/swarm-lab.sh up   [LAB]     start LAB (default "mcswarm"): 1 manager, 2 workers
 #   scripts/swarm-lab.sh down [LAB]     remove the nodes, their volumes and the network
 #   scripts/swarm-lab.sh status [LAB]   docker node ls on the manager
@@ -43,15 +45,33 @@ ENGINE_SUITE=${ENGINE_SUITE:-trixie}
 REGISTRY_IMAGE=${SWARM_REGISTRY_IMAGE:-mycompose-test/lab-registry}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export PATH=$PATH:/usr/local/go/bin
+# The node image's version, its org.mycompose.node-version label: bump it
+# when what build_image puts in the image changes, so that an image cached
+# on a machine or in CI by an older checkout is rebuilt (the image is
+# otherwise cached by tag). 2: openssh-server, for e2e/faults' ssh://
+# tests (sshd is installed, never started by the node's entry point).
+NODE_VERSION=2
+NODE_PKGS=docker.io,openssh-server
+VERSION_LABEL=org.mycompose.node-version
 # Images loaded into every node by "up" (must exist on the host engine).
 LOAD_IMAGES=${SWARM_LOAD_IMAGES:-mycompose-test/busybox:latest mycompose-test/busybox:alt}
 
 log() { printf 'swarm-lab: %s\n' "$*" >&2; }
 
-build_image() { # [image suite packages]
+# image_current IMAGE VERSION: the image exists and, when VERSION is set,
+# carries it.
+image_current() {
+  local have
+  have=$(docker image inspect -f "{{index .Config.Labels \"$VERSION_LABEL\"}}" "$1" 2>/dev/null) || return 1
+  [ -z "$2" ] || [ "$have" = "$2" ]
+}
+
+build_image() { # [image suite packages version]: without arguments, the Swarm node
   local IMAGE=${1:-$IMAGE} SUITE=${2:-$SUITE}
-  local pkgs=${3:-docker.io}
-  if docker image inspect "$IMAGE" >/dev/null 2>&1; then log "image $IMAGE cached"; return; fi
+  local pkgs=${3:-$NODE_PKGS} version=${4:-}
+  [ $# -gt 0 ] || version=$NODE_VERSION
+  if image_current "$IMAGE" "$version"; then log "image $IMAGE cached"; return; fi
+  docker image inspect "$IMAGE" >/dev/null 2>&1 && log "image $IMAGE is older than version $version: rebuilding it"
   [ "$(id -u)" = 0 ] || { log "building $IMAGE needs root (debootstrap): sudo $0 ${cmd:-image}${sub:+ $sub}"; exit 1; }
   command -v debootstrap >/dev/null 2>&1 || {
     log "installing debootstrap"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
@@ -75,7 +95,11 @@ exec dockerd --tls=false -H tcp://0.0.0.0:2375 -H unix:///var/run/docker.sock \
 SCRIPT
   chmod +x "$root/usr/local/bin/swarm-node-start"
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-  tar -C "$root" -c . | docker import -c 'CMD ["/usr/local/bin/swarm-node-start"]' - "$IMAGE" >/dev/null
+  # No host key shared by every node made from the image: whoever starts
+  # sshd generates the node's own (ssh-keygen -A).
+  rm -f "$root"/etc/ssh/ssh_host_*
+  tar -C "$root" -c . | docker import -c 'CMD ["/usr/local/bin/swarm-node-start"]' \
+    ${version:+-c "LABEL $VERSION_LABEL=$version"} - "$IMAGE" >/dev/null
   rm -rf "$root"
   log "built $IMAGE"
 }
@@ -218,7 +242,7 @@ engine() {
     down) NODES=1 down "$lab" ;;
     host) echo "tcp://$(node_ip "$lab" "$(node_name "$lab" 1)"):2375" ;;
     load) shift 2; NODES=1 load_images "$lab" "$@" ;;
-    *) sed -n '2,33p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,35p' "$0" >&2; exit 2 ;;
   esac
 }
 
@@ -226,11 +250,12 @@ cmd=${1:-}; lab=${2:-mcswarm}
 case "$cmd" in
   engine) shift; engine "$@" ;;
   image) build_image ;;
+  image-current) image_current "$IMAGE" "$NODE_VERSION" ;;
   up) up "$lab" ;;
   down) down "$lab" ;;
   status) ndocker "$(node_name "$lab" 1)" node ls ;;
   host) echo "tcp://$(node_ip "$lab" "$(node_name "$lab" 1)"):2375" ;;
   load) shift 2; load_images "$lab" "$@" ;;
   registry) registry_addr "$lab" ;;
-  *) sed -n '2,33p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,35p' "$0" >&2; exit 2 ;;
 esac

@@ -6,9 +6,9 @@
 // Every fault runs inside a lab node (a container running its own dockerd,
 // the Swarm lab's node image: Debian bookworm's Docker 20.10), never on the
 // machine's engine: the node's dockerd can be stopped and started, its API
-// port cut with iptables, and parts of its data directory made small. One
-// node serves the whole package; the tests run one after another since
-// they restart its engine.
+// port (and its sshd's, for ssh://) cut with iptables, and parts of its
+// data directory made small. One node serves the whole package; the tests
+// run one after another since they restart its engine.
 //
 // No fault is placed by sleeping: each waits for an observable event (an
 // engine event from the node, a line of the command's output, a container
@@ -215,15 +215,27 @@ func (n *node) restartEngine() error {
 	return n.startEngine()
 }
 
-// cut drops every packet to the node's API port: established connections
-// go silent (no reset), new ones time out. heal undoes it.
+// cutPorts are the node's ports cut and healed: the engine's API, and
+// sshd's for the ssh:// tests (ssh_test.go).
+var cutPorts = []string{"2375", "22"}
+
+// cut drops every packet to the node's API and ssh ports: established
+// connections go silent (no reset), new ones time out. heal undoes it.
 func (n *node) cut() error {
-	_, err := n.sh("iptables -I INPUT -p tcp --dport 2375 -j DROP")
+	var script []string
+	for _, port := range cutPorts {
+		script = append(script, "iptables -I INPUT -p tcp --dport "+port+" -j DROP")
+	}
+	_, err := n.sh(strings.Join(script, " && "))
 	return err
 }
 
 func (n *node) heal() error {
-	_, err := n.sh("while iptables -D INPUT -p tcp --dport 2375 -j DROP 2>/dev/null; do :; done")
+	var script []string
+	for _, port := range cutPorts {
+		script = append(script, "while iptables -D INPUT -p tcp --dport "+port+" -j DROP 2>/dev/null; do :; done")
+	}
+	_, err := n.sh(strings.Join(script, "; "))
 	return err
 }
 
@@ -278,6 +290,9 @@ type project struct {
 	t    *testing.T
 	dir  string
 	name string
+	// env is added to the environment of its mycompose processes, after
+	// DOCKER_HOST=tcp://… (so it can replace it: ssh_test.go).
+	env []string
 }
 
 func newProject(t *testing.T, yaml string) *project {
@@ -319,7 +334,7 @@ func (p *project) start(args ...string) *cmd {
 	p.t.Helper()
 	c := exec.Command(binary, append([]string{"-p", p.name, "--progress", "plain"}, args...)...)
 	c.Dir = p.dir
-	c.Env = append(hostEnv(), "DOCKER_HOST="+lab.host())
+	c.Env = append(append(hostEnv(), "DOCKER_HOST="+lab.host()), p.env...)
 	r := &cmd{c: c, out: newLines(), done: make(chan struct{})}
 	c.Stdout, c.Stderr = r.out, r.out
 	if err := c.Start(); err != nil {
