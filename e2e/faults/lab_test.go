@@ -267,7 +267,7 @@ func (n *node) report() {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Printf("faults: injected %-60s %d\n", k, n.counts[k])
+		fmt.Printf("faults: injected %-72s %d\n", k, n.counts[k])
 	}
 }
 
