@@ -103,6 +103,12 @@ type BuildOptions struct {
 	Services []string // nil: all
 	Force    bool     // up --build, the build command: build even if present
 	Never    bool     // up --no-build
+	// Partial makes each service's build fail alone (up and create): the
+	// Build hook builds the others and reports the failure in Built.Err,
+	// and the planner fails that service as it does one whose pull failed.
+	// Without it (the build command, run, a dry run) the first failure
+	// fails the whole step.
+	Partial bool
 }
 
 // PlanBuilds returns, sorted, the services whose image must be built:

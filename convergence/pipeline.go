@@ -174,6 +174,9 @@ type Pipeline struct {
 type Built struct {
 	Ref     string
 	Service string
+	// Err is why the build of Service failed (BuildOptions.Partial only);
+	// it names the service and the image.
+	Err error
 }
 
 // Result is what a run did, or in a dry run would do.
@@ -268,6 +271,8 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 	res := &Result{}
 	build := req.Build
 	build.Services = scope
+	// A failed build fails its service alone, like a failed pull.
+	build.Partial = req.Up.PartialImages
 	if res.Builds, err = pl.build(ctx, p, build, req.DryRun, req.Quiet); err != nil {
 		return res, err
 	}
@@ -275,6 +280,7 @@ func (pl *Pipeline) converge(ctx context.Context, req Request) (*Result, error) 
 	if err != nil {
 		return res, err
 	}
+	recordBuildFailures(&obs, res.Builds)
 	if res.Pulls, err = pl.pull(ctx, p, scope, req, &obs); err != nil {
 		return res, err
 	}

@@ -76,6 +76,28 @@ func (pl *Pipeline) pull(ctx context.Context, p *project.Project, scope []string
 	return pulls, err
 }
 
+// recordBuildFailures marks each service whose build failed as failed for
+// its image: the planner then fails it even when an older image is present,
+// and leaves its dependents unstarted.
+func recordBuildFailures(obs *Observed, builds []Built) {
+	for _, b := range builds {
+		if b.Err == nil {
+			continue
+		}
+		if obs.ImageErrors == nil {
+			obs.ImageErrors = map[string]error{}
+		}
+		obs.ImageErrors[b.Service] = &buildFailure{b.Err}
+	}
+}
+
+// buildFailure marks an image error as a failed build, for the plan's
+// reason; its text is the build's error.
+type buildFailure struct{ err error }
+
+func (e *buildFailure) Error() string { return e.err.Error() }
+func (e *buildFailure) Unwrap() error { return e.err }
+
 // recordPullFailure marks each service of a failed pull as failed for its
 // image.
 func recordPullFailure(obs *Observed, p ImagePull, err error) {

@@ -3,6 +3,7 @@ package convergence_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -175,6 +176,104 @@ func TestPipelineUpFailsMissingImagesAlone(t *testing.T) {
 	for _, c := range eng.Calls() {
 		if strings.HasPrefix(c, "create ") || strings.HasPrefix(c, "start ") {
 			t.Errorf("an up where only failures remain called %q", c)
+		}
+	}
+}
+
+// fakeBuild is a Build hook on the fake engine: it builds, one after
+// another, what PlanBuilds selects; with Partial a failure is the
+// service's Built.Err, as the command line's builder reports it.
+func fakeBuild(eng *fakeengine.Engine) func(context.Context, *project.Project, convergence.BuildOptions, bool, bool) ([]convergence.Built, error) {
+	return func(ctx context.Context, p *project.Project, opts convergence.BuildOptions, _, _ bool) ([]convergence.Built, error) {
+		var refs []string
+		for _, s := range p.Services {
+			refs = append(refs, s.Container.Image)
+		}
+		present, err := eng.ImageIDs(ctx, refs)
+		if err != nil {
+			return nil, err
+		}
+		var built []convergence.Built
+		for _, name := range convergence.PlanBuilds(p, present, opts) {
+			svc, _ := p.Service(name)
+			_, err := eng.BuildImage(ctx, convergence.BuildRequestFor(p, svc), nil)
+			if err != nil {
+				err = fmt.Errorf("service %q: %w", name, err)
+				if !opts.Partial {
+					return built, err
+				}
+			}
+			built = append(built, convergence.Built{Ref: svc.Container.Image, Service: name, Err: err})
+		}
+		return built, nil
+	}
+}
+
+// TestPipelineUpFailsFailedBuildsAlone: a service whose build fails fails
+// alone in up, even with an older image present (up --build): the rest
+// comes up, its dependent is created and not started, and the error names
+// it with the build's error. run, which needs every image, still fails as
+// a whole before anything is created.
+func TestPipelineUpFailsFailedBuildsAlone(t *testing.T) {
+	eng := fakeengine.New(map[string]string{"img": "sha256:1", "p-app": "sha256:old"})
+	app := service("app", 1)
+	app.Container.Image, app.Build = "p-app", &project.Build{Context: "/w/app"}
+	tool := service("tool", 1)
+	tool.Container.Image, tool.Build = "p-tool", &project.Build{Context: "/w/tool"}
+	p := newProject(service("ok", 1), app, tool, service("web", 1, "app"))
+	pl := &convergence.Pipeline{Engine: eng, Hooks: convergence.Hooks{Build: fakeBuild(eng)}}
+
+	eng.FailNext("build image p-app", errors.New(`build image "p-app": step [2/2] RUN make failed: exit code: 2`))
+	res, err := pl.Run(context.Background(), convergence.Request{Op: convergence.OpUp, Project: p,
+		Build: convergence.BuildOptions{Force: true}})
+	var pe *convergence.PartialError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v is no PartialError", err)
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	if want := "failed: app; not started because what they depend on failed: web; the rest is up"; first != want {
+		t.Errorf("first line %q, want %q", first, want)
+	}
+	if want := `service "app": build image "p-app": step [2/2] RUN make failed: exit code: 2`; !strings.Contains(err.Error(), want) {
+		t.Errorf("error does not say %q:\n%v", want, err)
+	}
+	if !strings.Contains(res.Plan.String(), "fail service p-app-1 (image p-app not built)") {
+		t.Errorf("plan does not give the build as the reason:\n%s", res.Plan)
+	}
+	if got := eng.Names(); !slices.Equal(got, []string{"p-ok-1 running", "p-tool-1 running", "p-web-1 created"}) {
+		t.Errorf("containers %v, want ok and tool running, web created, no app", got)
+	}
+
+	// The next up (no --build: app's older image is there) creates app
+	// and starts web, leaving ok and tool alone.
+	eng.Calls()
+	if _, err := pl.Run(context.Background(), convergence.Request{Op: convergence.OpUp, Project: p}); err != nil {
+		t.Fatal(err)
+	}
+	calls := eng.Calls()
+	for _, c := range calls {
+		if strings.Contains(c, "p-ok-1") || strings.Contains(c, "p-tool") {
+			t.Errorf("the second up touched what had converged: %s", c)
+		}
+	}
+	for _, want := range []string{"create container p-app-1", "start container p-web-1"} {
+		if !slices.Contains(calls, want) {
+			t.Errorf("calls %v: missing %q", calls, want)
+		}
+	}
+
+	// run needs its image: a failed build fails it before anything is
+	// created.
+	eng.Calls()
+	eng.FailNext("build image p-app", errors.New("boom"))
+	req := oneOffRequest(p, "web", true, false)
+	req.Build.Force = true
+	if _, err := pl.Run(context.Background(), req); err == nil || errors.As(err, &pe) || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("run: got %v, want the build error alone", err)
+	}
+	for _, c := range eng.Calls() {
+		if strings.HasPrefix(c, "create ") || strings.HasPrefix(c, "start ") {
+			t.Errorf("run after a failed build called %q", c)
 		}
 	}
 }

@@ -21,7 +21,8 @@ type Observed struct {
 	// Engine is the engine's version and the negotiated API version, which
 	// decide the API-gated keys and how containers join their networks.
 	Engine EngineVersion
-	// ImageErrors are, per service, the failed pulls of the images phase.
+	// ImageErrors are, per service, the failed builds and pulls of the
+	// images phase.
 	ImageErrors map[string]error
 }
 
@@ -137,8 +138,13 @@ func (pl *planner) failImage(svc *project.Service, err error) error {
 		return err
 	}
 	pl.imageFailures = append(pl.imageFailures, err)
+	reason := "image " + svc.Container.Image + " missing"
+	var bf *buildFailure
+	if errors.As(err, &bf) {
+		reason = "image " + svc.Container.Image + " not built"
+	}
 	pl.byService[svc.Name] = []int{pl.add(Action{Kind: FailService, Name: pl.p.ReplicaName(svc, 1), Service: svc.Name,
-		Reason: "image " + svc.Container.Image + " missing", Err: err})}
+		Reason: reason, Err: err})}
 	return nil
 }
 
@@ -346,8 +352,8 @@ func (pl *planner) planService(svc *project.Service) error {
 		}
 	}
 	if err := pl.obs.ImageErrors[svc.Name]; err != nil {
-		// The pull asked for failed: the service fails even when an older
-		// image is present.
+		// The build or pull asked for failed: the service fails even when
+		// an older image is present.
 		return pl.failImage(svc, err)
 	}
 	if needsImage && imageID == "" {

@@ -119,8 +119,10 @@ func buildArgs(flags, environ []string) (map[string]string, error) {
 // buildImages builds the images PlanBuilds selects, independent ones in
 // parallel (up to the parallel limit) and a service whose build uses
 // another's image (additional_contexts: service:NAME) after it, and
-// returns the references built (or, in a dry run, to be built).
-func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p *project.Project, opts convergence.BuildOptions, quiet bool) ([]string, error) {
+// returns the images built (or, in a dry run, to be built). With
+// opts.Partial a service whose build fails is returned with its Err and
+// the others are built; without it the first failure is the error.
+func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, p *project.Project, opts convergence.BuildOptions, quiet bool) ([]convergence.Built, error) {
 	classic := envValue(deps.Environ, "DOCKER_BUILDKIT") == "0"
 	var refs []string
 	reqs := map[string]convergence.BuildRequest{}
@@ -157,18 +159,25 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 		return nil, err
 	}
 	if g.DryRun {
-		var built []string
+		var built []convergence.Built
 		for _, name := range buildOrder(names, deps_) {
 			svc, _ := p.Service(name)
 			fmt.Fprintf(deps.Stdout, "build image %s (service %s)\n", svc.Container.Image, name)
-			built = append(built, svc.Container.Image)
+			built = append(built, convergence.Built{Ref: svc.Container.Image, Service: name})
 		}
 		return built, nil
 	}
+	inputErrs := map[string]error{}
 	for _, name := range names {
 		if svc, _ := p.Service(name); svc != nil {
 			if err := convergence.CheckBuildInputs(svc.Build); err != nil {
-				return nil, fmt.Errorf("service %q: %w", name, err)
+				err = fmt.Errorf("service %q: %w", name, err)
+				if !opts.Partial {
+					return nil, err
+				}
+				// Fails in runBuilds, so that what builds on its image
+				// fails with it.
+				inputErrs[name] = err
 			}
 		}
 	}
@@ -191,8 +200,12 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 			unchanged[name] = convergence.BuildUnchanged(digests[name], records.get(req.Tags[0]), req.Tags, present)
 		}
 	}
-	return runBuilds(ctx, names, deps_, parallelLimit(deps), func(ctx context.Context, name string) (string, error) {
+	refs, failed, err := runBuilds(ctx, names, deps_, parallelLimit(deps), opts.Partial, func(ctx context.Context, name string) (string, error) {
 		req := reqs[name]
+		if err := inputErrs[name]; err != nil {
+			ui.event(convergence.Event{Object: "Image", Name: req.Tags[0], Status: "Error", Detail: err.Error()})
+			return "", err
+		}
 		if unchanged[name] {
 			ui.event(convergence.Event{Object: "Image", Name: req.Tags[0], Status: "Built", Detail: "unchanged"})
 			return req.Tags[0], nil
@@ -205,6 +218,20 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 		}
 		return ref, err
 	})
+	service := map[string]string{}
+	for _, name := range names {
+		service[reqs[name].Tags[0]] = name
+	}
+	built := make([]convergence.Built, 0, len(refs)+len(failed))
+	for _, ref := range refs {
+		built = append(built, convergence.Built{Ref: ref, Service: service[ref]})
+	}
+	for _, name := range names {
+		if e := failed[name]; e != nil {
+			built = append(built, convergence.Built{Ref: reqs[name].Tags[0], Service: name, Err: e})
+		}
+	}
+	return built, err
 }
 
 // readBuildInputs reads what the skip decision of req needs (a stat walk
@@ -277,10 +304,13 @@ func stepState(s string) render.State {
 }
 
 // runBuilds runs build for each name once its dependencies are built, at
-// most limit at a time. After a failure it starts nothing new, lets the
-// builds in flight finish, and returns the first error; the references
-// built are in the order they finished.
-func runBuilds(ctx context.Context, names []string, deps map[string][]string, limit int, build func(context.Context, string) (string, error)) ([]string, error) {
+// most limit at a time; the references built are in the order they
+// finished. Without partial, after a failure it starts nothing new, lets
+// the builds in flight finish, and returns the first error. With partial
+// (up, create) a failure stops only the builds that use its image, which
+// fail naming it; the others go on, and every failure is in failed, by
+// name (err is then only a cancellation).
+func runBuilds(ctx context.Context, names []string, deps map[string][]string, limit int, partial bool, build func(context.Context, string) (string, error)) (built []string, failed map[string]error, err error) {
 	if limit < 1 {
 		limit = 1
 	}
@@ -290,12 +320,20 @@ func runBuilds(ctx context.Context, names []string, deps map[string][]string, li
 	}
 	var (
 		mu       sync.Mutex
-		built    []string
 		firstErr error
 		wg       sync.WaitGroup
 	)
-	failed := make(chan struct{})
-	var failOnce sync.Once
+	failed = map[string]error{}
+	stop := make(chan struct{}) // closed on the first failure without partial
+	var stopOnce sync.Once
+	fail := func(n string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		failed[n] = err
+		if !partial || ctx.Err() != nil {
+			stopOnce.Do(func() { firstErr = err; close(stop) })
+		}
+	}
 	sem := make(chan struct{}, limit)
 	for _, n := range names {
 		wg.Add(1)
@@ -305,35 +343,48 @@ func runBuilds(ctx context.Context, names []string, deps map[string][]string, li
 			for _, d := range deps[n] {
 				select {
 				case <-done[d]:
-				case <-failed:
+				case <-stop:
+					return
+				}
+				mu.Lock()
+				depErr := failed[d]
+				mu.Unlock()
+				if depErr != nil {
+					fail(n, fmt.Errorf("service %q: not built: its build uses the image of service %q, whose build failed", n, d))
 					return
 				}
 			}
 			select {
 			case sem <- struct{}{}:
-			case <-failed:
+			case <-stop:
 				return
 			}
 			defer func() { <-sem }()
 			select {
-			case <-failed:
+			case <-stop:
 				return
 			default:
 			}
 			if err := ctx.Err(); err != nil {
-				failOnce.Do(func() { firstErr = err; close(failed) })
+				fail(n, err)
 				return
 			}
 			ref, err := build(ctx, n)
-			mu.Lock()
-			defer mu.Unlock()
 			if err != nil {
-				failOnce.Do(func() { firstErr = err; close(failed) })
+				fail(n, err)
 				return
 			}
+			mu.Lock()
 			built = append(built, ref)
+			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	return built, firstErr
+	if firstErr != nil {
+		return built, nil, firstErr
+	}
+	if len(failed) == 0 {
+		failed = nil
+	}
+	return built, failed, nil
 }

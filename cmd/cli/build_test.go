@@ -17,7 +17,7 @@ func TestRunBuildsOrdersAndBounds(t *testing.T) {
 	var mu sync.Mutex
 	var order []string
 	running, peak := 0, 0
-	built, err := runBuilds(t.Context(), []string{"a", "b", "base", "c"}, map[string][]string{"a": {"base"}, "b": {"base"}}, 2,
+	built, _, err := runBuilds(t.Context(), []string{"a", "b", "base", "c"}, map[string][]string{"a": {"base"}, "b": {"base"}}, 2, false,
 		func(_ context.Context, n string) (string, error) {
 			mu.Lock()
 			order = append(order, n)
@@ -53,7 +53,7 @@ func TestRunBuildsStopsDependentsOfAFailure(t *testing.T) {
 	boom := errors.New("boom")
 	var mu sync.Mutex
 	var ran []string
-	_, err := runBuilds(t.Context(), []string{"a", "base"}, map[string][]string{"a": {"base"}}, 4,
+	_, _, err := runBuilds(t.Context(), []string{"a", "base"}, map[string][]string{"a": {"base"}}, 4, false,
 		func(_ context.Context, n string) (string, error) {
 			mu.Lock()
 			ran = append(ran, n)
@@ -65,6 +65,36 @@ func TestRunBuildsStopsDependentsOfAFailure(t *testing.T) {
 		})
 	if !errors.Is(err, boom) || strings.Join(ran, " ") != "base" {
 		t.Errorf("err %v, ran %v", err, ran)
+	}
+}
+
+// With partial (up), a failed build fails only itself and the builds that
+// use its image; the others are built.
+func TestRunBuildsPartialFailsAlone(t *testing.T) {
+	boom := errors.New("boom")
+	var mu sync.Mutex
+	var ran []string
+	built, failed, err := runBuilds(t.Context(), []string{"a", "base", "c", "d"}, map[string][]string{"a": {"base"}, "d": {"c"}}, 1, true,
+		func(_ context.Context, n string) (string, error) {
+			mu.Lock()
+			ran = append(ran, n)
+			mu.Unlock()
+			if n == "base" {
+				return "", boom
+			}
+			return "img-" + n, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(ran)
+	sort.Strings(built)
+	if strings.Join(ran, " ") != "base c d" || strings.Join(built, " ") != "img-c img-d" {
+		t.Errorf("ran %v, built %v; want base, c, d run and c, d built", ran, built)
+	}
+	if len(failed) != 2 || !errors.Is(failed["base"], boom) ||
+		failed["a"] == nil || !strings.Contains(failed["a"].Error(), `the image of service "base", whose build failed`) {
+		t.Errorf("failed %v, want base (boom) and a (naming base)", failed)
 	}
 }
 

@@ -55,12 +55,7 @@ func (g *globalOptions) newPipeline(deps *Deps, eng Engine, skip func(convergenc
 	// Builds run here, beside their rendering: parallel BuildKit builds
 	// with their steps as child lines (build.go).
 	pl.Build = func(ctx context.Context, p *project.Project, opts convergence.BuildOptions, _, quiet bool) ([]convergence.Built, error) {
-		refs, err := buildImages(ctx, deps, g, eng, p, opts, quiet)
-		built := make([]convergence.Built, len(refs))
-		for i, ref := range refs {
-			built[i] = convergence.Built{Ref: ref}
-		}
-		return built, err
+		return buildImages(ctx, deps, g, eng, p, opts, quiet)
 	}
 	pl.Warn = func(msg string) { fmt.Fprintf(deps.Stderr, "WARN[0000] %s\n", msg) }
 	pl.Note = func(msg string) { fmt.Fprintln(deps.Stderr, msg) }

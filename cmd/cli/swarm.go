@@ -64,9 +64,13 @@ func runSwarmUp(ctx context.Context, deps *Deps, g *globalOptions, o *upOptions,
 	if o.Build {
 		// Built on the manager's engine and pushed from there: the nodes
 		// pull from the registry image: names, never from this machine.
-		built, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Force: true}, false)
+		images, err := buildImages(ctx, deps, g, eng, p, convergence.BuildOptions{Force: true}, false)
 		if err != nil {
 			return err
+		}
+		var built []string
+		for _, b := range images {
+			built = append(built, b.Ref)
 		}
 		if len(built) > 0 && !g.DryRun {
 			if err := pushImages(ctx, deps, g, eng, built, &pushOptions{}); err != nil {
