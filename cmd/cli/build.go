@@ -200,7 +200,12 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 			unchanged[name] = convergence.BuildUnchanged(digests[name], records.get(req.Tags[0]), req.Tags, present)
 		}
 	}
+	var attemptedMu sync.Mutex
+	attempted := map[string]bool{}
 	refs, failed, err := runBuilds(ctx, names, deps_, parallelLimit(deps), opts.Partial, func(ctx context.Context, name string) (string, error) {
+		attemptedMu.Lock()
+		attempted[name] = true
+		attemptedMu.Unlock()
 		req := reqs[name]
 		if err := inputErrs[name]; err != nil {
 			ui.event(convergence.Event{Object: "Image", Name: req.Tags[0], Status: "Error", Detail: err.Error()})
@@ -228,6 +233,11 @@ func buildImages(ctx context.Context, deps *Deps, g *globalOptions, eng Engine, 
 	}
 	for _, name := range names {
 		if e := failed[name]; e != nil {
+			if !attempted[name] {
+				// Not built because the image its build uses failed: its
+				// line says so too.
+				ui.event(convergence.Event{Object: "Image", Name: reqs[name].Tags[0], Status: "Error", Detail: e.Error()})
+			}
 			built = append(built, convergence.Built{Ref: reqs[name].Tags[0], Service: name, Err: e})
 		}
 	}
