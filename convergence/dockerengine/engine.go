@@ -156,8 +156,18 @@ func (e *Engine) Close() error {
 
 // unreachable returns the one-line "cannot connect" error when err means the
 // engine could not be reached at all, and nil otherwise. Context errors are
-// left alone so that callers can still recognise cancellation.
+// left alone so that callers can still recognise cancellation. Through a
+// connection helper (ssh://) it says what the helper said, which tells a
+// refused key, a closed port or an unknown host from a stopped daemon,
+// without docker/cli's report naming the helper's command line.
 func (e *Engine) unreachable(err error) error {
+	var h *helperError
+	if errors.As(err, &h) && !errors.Is(err, context.Canceled) {
+		if said := h.said(); said != "" {
+			return fmt.Errorf("cannot connect to the Docker engine at %s: %s", e.Endpoint(), said)
+		}
+		return fmt.Errorf("cannot connect to the Docker engine at %s: the %s connection ended before the engine answered", e.Endpoint(), h.helper)
+	}
 	if !client.IsErrConnectionFailed(err) {
 		return nil
 	}

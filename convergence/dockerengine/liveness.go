@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,7 +147,42 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 
 func (c *trackedConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
+	if err != nil && c.l.helper != "" && errors.Is(err, syscall.EPIPE) {
+		err = c.exitReport(err)
+	}
 	return n, c.l.helperErr(err)
+}
+
+// helperReportWait bounds the wait for a helper's exit report once its
+// stdin broke; docker/cli's own wait for the helper to exit is 10 s.
+const helperReportWait = 3 * time.Second
+
+// exitReport is the helper's exit report (with its stderr: why ssh could
+// not connect) when a write found its stdin closed, which means it exited
+// before reading the request, as ssh does when it cannot connect at once;
+// docker/cli's command connection gives that report only on the end of
+// the helper's stdout, so read it. broke stays the error when the helper
+// exited cleanly or its stdout does not end within helperReportWait.
+func (c *trackedConn) exitReport(broke error) error {
+	report := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			if _, err := c.Conn.Read(buf); err != nil {
+				report <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-report:
+		if err == io.EOF {
+			return broke
+		}
+		return err
+	case <-time.After(helperReportWait):
+		return broke
+	}
 }
 
 // helperError is the failure of a connection through a connection helper
@@ -164,6 +200,37 @@ type helperError struct {
 
 func (e *helperError) Error() string { return e.err.Error() }
 func (e *helperError) Unwrap() error { return e.err }
+
+// said is the last line the helper wrote on its stderr before it exited,
+// which says why it could not connect ("root@10.0.0.2: Permission denied
+// (publickey).", "ssh: connect to host 10.0.0.2 port 22: Connection
+// refused", the remote "docker: command not found"), prefixed with the
+// helper's name when the line does not start with it; "" when it wrote
+// nothing. docker/cli's command connection gives its stderr only inside
+// its report's text, after "stderr=" (quoted when the helper did not exit
+// after the end of its stdout): only this text is taken from it, for the
+// message; what the failure means is decided by the type.
+func (e *helperError) said() string {
+	_, stderr, ok := strings.Cut(e.err.Error(), ": stderr=")
+	if !ok {
+		return ""
+	}
+	if s, err := strconv.Unquote(stderr); err == nil {
+		stderr = s
+	}
+	lines := strings.Split(stderr, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, e.helper+": ") {
+			line = e.helper + ": " + line
+		}
+		return line
+	}
+	return ""
+}
 
 // helperEnded is a helperError's cause in one line, for messages.
 type helperEnded struct{ h *helperError }

@@ -190,3 +190,63 @@ func TestSSHEndpointHelper(t *testing.T) {
 		}
 	}
 }
+
+// TestSSHCannotConnect: when ssh cannot connect at all, the first call's
+// error is one line saying what ssh said (its last line on stderr), which
+// tells a refused key from a closed port or a stopped daemon, not
+// docker/cli's report naming the ssh command line, nor "is the daemon
+// running?".
+func TestSSHCannotConnect(t *testing.T) {
+	const prefix = "cannot connect to the Docker engine at ssh://root@10.0.0.2: "
+	for _, tc := range []struct{ name, stderr, want string }{
+		{"key refused", "root@10.0.0.2: Permission denied (publickey).",
+			"ssh: root@10.0.0.2: Permission denied (publickey)."},
+		{"port closed", "ssh: connect to host 10.0.0.2 port 22: Connection refused",
+			"ssh: connect to host 10.0.0.2 port 22: Connection refused"},
+		{"unknown host", "ssh: Could not resolve hostname nohost: Name or service not known",
+			"ssh: Could not resolve hostname nohost: Name or service not known"},
+		{"host key changed", "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
+			"@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n" +
+			"Someone could be eavesdropping on you right now (man-in-the-middle attack)!\n" +
+			"Host key for 10.0.0.2 has changed and you have requested strict checking.\n" +
+			"Host key verification failed.\n",
+			"ssh: Host key verification failed."},
+		{"no docker on the remote host", "bash: line 1: docker: command not found",
+			"ssh: bash: line 1: docker: command not found"},
+		{"nothing said", "", "the ssh connection ended before the engine answered"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			script := "exit 255"
+			if tc.stderr != "" {
+				script = "cat >&2 <<'EOF'\n" + tc.stderr + "\nEOF\nexit 255"
+			}
+			err := fakeSSHEngine(t, script).Ping(context.Background())
+			if err == nil || err.Error() != prefix+tc.want {
+				t.Errorf("Ping: %v\nwant %s", err, prefix+tc.want)
+			}
+			if errors.Is(err, convergence.ErrEngineGone) {
+				t.Errorf("Ping: %v is the engine gone; it never answered", err)
+			}
+		})
+	}
+}
+
+// TestSSHExitBeforeRequest: ssh can exit before the request is written
+// (a refused connection is quick); the write then finds its stdin closed,
+// and the error still carries what ssh said.
+func TestSSHExitBeforeRequest(t *testing.T) {
+	e := fakeSSHEngine(t, "exec 0<&-; echo 'ssh: connect to host 10.0.0.2 port 22: Connection refused' >&2; exit 255")
+	conn, err := e.cli.Dialer()(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Writes fill the pipe until ssh has closed it.
+	for err == nil {
+		_, err = conn.Write([]byte("HEAD /_ping HTTP/1.1\r\nHost: docker\r\n\r\n"))
+	}
+	var h *helperError
+	if !errors.As(err, &h) || h.said() != "ssh: connect to host 10.0.0.2 port 22: Connection refused" {
+		t.Errorf("write after ssh exited: %v, want a helperError with ssh's stderr", err)
+	}
+}
