@@ -190,9 +190,10 @@ func (c *trackedConn) exitReport(broke error) error {
 // command connection reports an exit as a plain error naming the command
 // line, its exit status and its stderr, with advice for a first
 // connection ("make sure the URL is valid, and Docker 18.09 or later is
-// installed"): right when the helper cannot connect at all, so Error keeps
-// it, but not once the engine answered, where it is a dropped connection
-// (see connectionLost) and the message says so in one line (rootCause).
+// installed"). Error keeps that report; messages say it in one line: what
+// the helper said when it could not connect at all (Engine.unreachable),
+// and once the engine answered, that the connection dropped (see
+// connectionLost and rootCause).
 type helperError struct {
 	helper string
 	err    error
@@ -205,7 +206,8 @@ func (e *helperError) Unwrap() error { return e.err }
 // which says why it could not connect ("root@10.0.0.2: Permission denied
 // (publickey).", "ssh: connect to host 10.0.0.2 port 22: Connection
 // refused", the remote "docker: command not found"), prefixed with the
-// helper's name when the line does not start with it; "" when it wrote
+// helper's name when the line does not start with it and without its
+// final period (the message goes on); "" when it wrote
 // nothing. docker/cli's command connection gives its stderr only inside
 // its report's text, after "stderr=" (quoted when the helper did not exit
 // after the end of its stdout): only this text is taken from it, for the
@@ -220,7 +222,7 @@ func (e *helperError) said() string {
 	}
 	lines := strings.Split(stderr, "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
-		line := strings.TrimSpace(lines[i])
+		line := strings.TrimSuffix(strings.TrimSpace(lines[i]), ".")
 		if line == "" {
 			continue
 		}

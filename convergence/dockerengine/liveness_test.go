@@ -200,7 +200,7 @@ func TestSSHCannotConnect(t *testing.T) {
 	const prefix = "cannot connect to the Docker engine at ssh://root@10.0.0.2: "
 	for _, tc := range []struct{ name, stderr, want string }{
 		{"key refused", "root@10.0.0.2: Permission denied (publickey).",
-			"ssh: root@10.0.0.2: Permission denied (publickey)."},
+			"ssh: root@10.0.0.2: Permission denied (publickey)"},
 		{"port closed", "ssh: connect to host 10.0.0.2 port 22: Connection refused",
 			"ssh: connect to host 10.0.0.2 port 22: Connection refused"},
 		{"unknown host", "ssh: Could not resolve hostname nohost: Name or service not known",
@@ -210,7 +210,7 @@ func TestSSHCannotConnect(t *testing.T) {
 			"Someone could be eavesdropping on you right now (man-in-the-middle attack)!\n" +
 			"Host key for 10.0.0.2 has changed and you have requested strict checking.\n" +
 			"Host key verification failed.\n",
-			"ssh: Host key verification failed."},
+			"ssh: Host key verification failed"},
 		{"no docker on the remote host", "bash: line 1: docker: command not found",
 			"ssh: bash: line 1: docker: command not found"},
 		{"nothing said", "", "the ssh connection ended before the engine answered"},
