@@ -147,7 +147,9 @@ func cannotConnect(t *testing.T, p *project, env []string, reason string, before
 	t.Helper()
 	good := p.env
 	p.env = env
+	at := time.Now()
 	code, out := p.run("up", "-d")
+	took := time.Since(at).Round(10 * time.Millisecond)
 	p.env = good
 	first := firstError(out)
 	want := "Error: cannot connect to the Docker engine at " + sshEndpoint() + ": ssh: "
@@ -158,7 +160,7 @@ func cannotConnect(t *testing.T, p *project, env []string, reason string, before
 		strings.Contains(out, "dial-stdio") || strings.Contains(out, "make sure the URL") || strings.Contains(out, "daemon running") {
 		t.Fatalf("want the one error line, without the ssh command line or docker/cli's report:\n%s", out)
 	}
-	t.Logf("exit %d: %s", code, first)
+	t.Logf("exit %d after %s: %s", code, took, first)
 	after := p.containers()
 	for name, b := range before {
 		if a := after[name]; a.ID != b.ID || a.State != b.State {
