@@ -162,7 +162,14 @@ func (e *Engine) Close() error {
 // without docker/cli's report naming the helper's command line.
 func (e *Engine) unreachable(err error) error {
 	var h *helperError
-	if errors.As(err, &h) && !errors.Is(err, context.Canceled) {
+	if found := errors.As(err, &h); (found && h.said() == "") || (!found && client.IsErrConnectionFailed(err)) {
+		// The helper's exit report may have gone to another reader of
+		// the connection, or been replaced by the client.
+		if last := e.live.lastHelperError(); last != nil {
+			h = last
+		}
+	}
+	if h != nil && !errors.Is(err, context.Canceled) {
 		if said := h.said(); said != "" {
 			return fmt.Errorf("cannot connect to the Docker engine at %s: %s", e.Endpoint(), said)
 		}

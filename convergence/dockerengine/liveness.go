@@ -57,9 +57,11 @@ type liveness struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
-	gone  error // why the heartbeat gave up; nil while it answers
-	broke error // why the events subscription ended, nil while open
-	stop  context.CancelFunc
+	// helperFailed is a helper's connection's failure (lastHelperError).
+	helperFailed *helperError
+	gone         error // why the heartbeat gave up; nil while it answers
+	broke        error // why the events subscription ended, nil while open
+	stop         context.CancelFunc
 	// base is the client's transport, for a probe on a fresh connection.
 	base *http.Transport
 	// done is closed when the engine is found gone (see Done).
@@ -247,7 +249,30 @@ func (l *liveness) helperErr(err error) error {
 	if err == nil || err == io.EOF || l.helper == "" {
 		return err
 	}
-	return &helperError{helper: l.helper, err: err}
+	h := &helperError{helper: l.helper, err: err}
+	l.mu.Lock()
+	if l.helperFailed == nil || h.said() != "" {
+		l.helperFailed = h
+	}
+	l.mu.Unlock()
+	return h
+}
+
+// lastHelperError is the last failure of a connection through the helper
+// that says why (the first one when none does), nil if none: the
+// connection's other readers and writers fail after the helper's exit
+// report with less ("file already closed"); and the client does not
+// always keep the failure in the error it
+// returns (it replaces an error whose text has "connection refused", as
+// the remote `docker system dial-stdio` says when its daemon is stopped,
+// with its own "Cannot connect to the Docker daemon").
+func (l *liveness) lastHelperError() *helperError {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.helperFailed
 }
 
 // CloseWrite half-closes the connection when the underlying one can: a

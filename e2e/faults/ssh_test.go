@@ -141,8 +141,9 @@ func TestSSHSessionsClosed(t *testing.T) {
 
 // cannotConnect runs up -d on the project with env and checks that it
 // fails in one line naming the endpoint and what ssh said (reason), with
-// neither docker/cli's report nor the ssh command line, and that the
-// project's containers on the node are as before.
+// neither docker/cli's report nor the ssh command line, nor mycompose's
+// guess that the daemon is not running, and that the project's containers
+// on the node are as before (unless before is nil).
 func cannotConnect(t *testing.T, p *project, env []string, reason string, before map[string]ctr) {
 	t.Helper()
 	good := p.env
@@ -157,10 +158,13 @@ func cannotConnect(t *testing.T, p *project, env []string, reason string, before
 		t.Fatalf("exit %d, first error %q, want non-zero and %q ... %q\n%s", code, first, want, reason, out)
 	}
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 ||
-		strings.Contains(out, "dial-stdio") || strings.Contains(out, "make sure the URL") || strings.Contains(out, "daemon running") {
+		strings.Contains(out, "dial-stdio") || strings.Contains(out, "make sure the URL") || strings.Contains(out, "is the daemon running?") {
 		t.Fatalf("want the one error line, without the ssh command line or docker/cli's report:\n%s", out)
 	}
 	t.Logf("exit %d after %s: %s", code, took, first)
+	if before == nil {
+		return
+	}
 	after := p.containers()
 	for name, b := range before {
 		if a := after[name]; a.ID != b.ID || a.State != b.State {
@@ -201,6 +205,27 @@ func TestSSHCannotConnect(t *testing.T) {
 		// sshEnv starts sshd again, and waits until it lets a key in.
 		p.env = sshEnv(t)
 		unchanged(t, p, before)
+	})
+	// sshd lets the key in, and the remote `docker system dial-stdio`
+	// finds no daemon: what it said comes through ssh. (Stopping the
+	// engine stops the containers: the next up starts them again.)
+	t.Run("engine stopped", func(t *testing.T) {
+		p, before := tickerUp(t, viaSSH)
+		lab.injected("ssh cannot connect: the node's engine stopped, sshd up")
+		if err := lab.stopEngine(); err != nil {
+			t.Fatal(err)
+		}
+		cannotConnect(t, p, p.env, "docker.sock", nil)
+		if err := lab.startEngine(); err != nil {
+			t.Fatal(err)
+		}
+		p.ok("up", "-d")
+		after := p.want(map[string]string{"web-1": "running", "other-1": "running"})
+		for name, b := range before {
+			if after[name].ID != b.ID {
+				t.Errorf("%s was recreated after the engine came back", name)
+			}
+		}
 	})
 }
 
