@@ -164,7 +164,8 @@ func (e *Engine) unreachable(err error) error {
 	var h *helperError
 	if found := errors.As(err, &h); (found && h.said() == "") || (!found && client.IsErrConnectionFailed(err)) {
 		// The helper's exit report may have gone to another reader of
-		// the connection, or been replaced by the client.
+		// the connection, or been replaced by the client (see
+		// lastHelperError).
 		if last := e.live.lastHelperError(); last != nil {
 			h = last
 		}

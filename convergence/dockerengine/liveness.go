@@ -262,10 +262,10 @@ func (l *liveness) helperErr(err error) error {
 // that says why (the first one when none does), nil if none: the
 // connection's other readers and writers fail after the helper's exit
 // report with less ("file already closed"); and the client does not
-// always keep the failure in the error it
-// returns (it replaces an error whose text has "connection refused", as
-// the remote `docker system dial-stdio` says when its daemon is stopped,
-// with its own "Cannot connect to the Docker daemon").
+// always keep the failure in the error it returns: it replaces one whose
+// text has "connection refused" or "dial unix", as the remote `docker
+// system dial-stdio` says when its daemon is stopped, with its own
+// "Cannot connect to the Docker daemon".
 func (l *liveness) lastHelperError() *helperError {
 	if l == nil {
 		return nil

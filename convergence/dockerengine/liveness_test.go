@@ -214,8 +214,8 @@ func TestSSHCannotConnect(t *testing.T) {
 		{"no docker on the remote host", "bash: line 1: docker: command not found",
 			"ssh: bash: line 1: docker: command not found"},
 		// The client drops the error of a failed request whose text says
-		// "connection refused" for its own "Cannot connect": what the
-		// helper said is kept aside.
+		// "connection refused" or "dial unix" for its own "Cannot
+		// connect": what the helper said is kept aside.
 		{"remote daemon stopped", "failed to open the raw stream connection: dial unix /var/run/docker.sock: connect: connection refused",
 			"ssh: failed to open the raw stream connection: dial unix /var/run/docker.sock: connect: connection refused"},
 		{"nothing said", "", "the ssh connection ended before the engine answered"},
