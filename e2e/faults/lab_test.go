@@ -33,6 +33,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mycompose/mycompose/internal/e2etest"
 )
 
 const (
@@ -58,17 +60,13 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
-	dir, err := os.MkdirTemp("", "mycompose-faults-bin")
+	bin, removeBin, err := e2etest.Setup("../..")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintf(os.Stderr, "faults: %v\n", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "mycompose")
-	if out, err := exec.Command("go", "build", "-o", binary, "../../cmd/mycompose").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "faults: go build: %v\n%s", err, out)
-		return 1
-	}
+	defer removeBin()
+	binary = bin
 	lab, err = startNode()
 	if lab != nil {
 		defer lab.remove()

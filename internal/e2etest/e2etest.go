@@ -1,5 +1,5 @@
 // Package e2etest is what the end-to-end test packages (cmd/mycompose,
-// e2e/parity) share: the setup of their TestMain (the engine answers, the
+// e2e/parity, e2e/faults) share: the setup of their TestMain (the engine answers, the
 // test images exist, the binary is built once), running the binary with its
 // exit code and output, and removing what a test project left on the
 // engine. It reads engine state through the docker CLI, independent of
