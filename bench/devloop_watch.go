@@ -285,16 +285,21 @@ func (s *seenLog) get(v string) (time.Time, bool) {
 
 // wait returns when v was first printed, or false after timeout.
 func (s *seenLog) wait(v string, timeout time.Duration) (time.Time, bool) {
-	timer := time.AfterFunc(timeout, func() { s.mu.Lock(); s.cond.Broadcast(); s.mu.Unlock() })
+	// The timer's own flag, not a clock reading, ends the wait: a deadline
+	// read after the timer was set lies a little after the moment it fires,
+	// so the wake-up of its broadcast could see the deadline not yet passed
+	// and wait again, forever when no other line came (it hung the
+	// benchmark's smoke test for 40 minutes).
+	expired := false
+	timer := time.AfterFunc(timeout, func() { s.mu.Lock(); expired = true; s.cond.Broadcast(); s.mu.Unlock() })
 	defer timer.Stop()
-	deadline := time.Now().Add(timeout)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
 		if t, ok := s.at[v]; ok {
 			return t, true
 		}
-		if time.Now().After(deadline) {
+		if expired {
 			return time.Time{}, false
 		}
 		s.cond.Wait()
